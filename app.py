@@ -1,0 +1,59 @@
+"""T5 Studio: compose the tabs and launch. Run `python app.py`; it works offline."""
+import argparse
+import os
+
+import gradio as gr
+
+from engine import paths, runs, store
+from tabs import catalog, evaluate, guide, logs, train, try_t5, word2vec
+from tabs.common import I18N, t
+
+# Order = order of the tabs on screen. Each module's create_tab(shared) builds its tab;
+# `shared` lets a later tab reach widgets of an earlier one (catalog -> train's base model).
+TABS = (
+    ("train", train),
+    ("evaluate", evaluate),
+    ("try", try_t5),
+    ("word2vec", word2vec),
+    ("logs", logs),
+    ("catalog", catalog),
+    ("guide", guide),
+)
+MAX_FILE_SIZE = "25mb"  # uploads above this are refused by Gradio before they reach a handler
+QUEUE_SIZE = 32  # requests waiting beyond this get "busy" instead of an endless wait
+
+
+def build_app() -> gr.Blocks:
+    store.clean_staging()
+    runs.list_runs()  # marks runs left 'running' by a killed process as interrupted
+    with gr.Blocks(title="T5 Studio", delete_cache=(3600, 86400)) as demo:
+        gr.Markdown(f"# T5 Studio\n{t('app.tagline')}" if False else "# T5 Studio")
+        shared = {"demo": demo}
+        with gr.Tabs() as tabs_widget:
+            shared["tabs"] = tabs_widget
+            for key, module in TABS:
+                with gr.Tab(t(f"app.tab_{key}"), id=key):
+                    module.create_tab(shared)
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+    return demo
+
+
+def launch_kwargs() -> dict:
+    return {
+        "i18n": I18N,
+        "max_file_size": MAX_FILE_SIZE,
+        "theme": gr.themes.Soft(),
+        "allowed_paths": [str(paths.uploads_dir())],
+    }
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="T5 Studio")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    args = parser.parse_args(argv)
+    build_app().launch(server_name=args.host, server_port=args.port, **launch_kwargs())
+
+
+if __name__ == "__main__":
+    main()

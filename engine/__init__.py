@@ -1,0 +1,1 @@
+"""T5 Studio engine: training, generation, evaluation, vectors. Never imports gradio."""

@@ -1,0 +1,65 @@
+"""Every label and message the user reads, looked up by key (`area.field`) per language.
+
+The texts live in locales/<lang>/<area>.json, one file per tab or engine area, so each
+part of the app owns its own texts. Japanese is the first language; English follows.
+"""
+import json
+from functools import lru_cache
+
+from engine.paths import LOCALES_DIR
+
+LANGUAGES = ("ja", "en")
+DEFAULT_LANG = "ja"
+
+
+@lru_cache(maxsize=None)
+def texts(lang: str = DEFAULT_LANG) -> dict:
+    """All texts of one language as a flat {"area.field": text} dict."""
+    merged = {}
+    for path in sorted((LOCALES_DIR / lang).glob("*.json")):
+        area = path.stem
+        for field, value in json.loads(path.read_text(encoding="utf-8")).items():
+            merged[f"{area}.{field}"] = value
+    return merged
+
+
+def text(key: str, lang: str = DEFAULT_LANG, **params) -> str:
+    """The text for `key`, formatted with params; falls back to Japanese, then to the key itself."""
+    template = texts(lang).get(key) or texts(DEFAULT_LANG).get(key) or key
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+class StudioError(Exception):
+    """A problem the user can fix; carries a message key and the values to show in it."""
+
+    def __init__(self, key: str, **params):
+        self.key = key
+        self.params = params
+        super().__init__(text(key, **params))
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        return text(self.key, lang, **self.params)
+
+
+class ValidationErrors(StudioError):
+    """Several problems found at once, shown together so the user can fix them in one go."""
+
+    def __init__(self, errors: list):
+        self.errors = list(errors)
+        self.key = "common.several_problems"
+        self.params = {}
+        Exception.__init__(self, self.message())
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        return "\n".join(f"・{e.message(lang)}" for e in self.errors)
+
+
+def raise_all(errors: list) -> None:
+    """Raise nothing, the one error, or all of them together."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ValidationErrors(errors)

@@ -1,0 +1,183 @@
+"""The run history: every training, evaluation, generation batch and vector training.
+
+Each run is a folder runs/<id>/ with run.json (kind, status, times, settings, metrics, error),
+log.txt (the text log) and, for training, trainer_log.jsonl. A run left "running" by a process
+that no longer exists is reported as interrupted: a killed process cannot say so itself.
+"""
+import os
+import secrets
+import threading
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from engine import paths
+from engine.jsonio import read_json, write_json
+
+KINDS = ("train", "evaluate", "generate", "vectors")
+STATUSES = ("running", "finished", "stopped", "failed", "interrupted")
+DONE_STATUSES = ("finished", "stopped", "failed", "interrupted")
+
+_LIVE_RUNS = set()  # ids of runs this process is working on right now
+_LOCK = threading.Lock()
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+@dataclass
+class RunRecord:
+    id: str
+    kind: str
+    name: str = ""
+    status: str = "running"
+    started: str = field(default_factory=now_iso)
+    ended: str = ""
+    settings: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    error: str = ""  # plain Japanese, shown first
+    error_detail: str = ""  # the technical detail, shown below it
+    owner: str = ""  # the browser session that started it, for re-attaching
+    pid: int = field(default_factory=os.getpid)
+    host: str = field(default_factory=lambda: os.uname().nodename)
+
+
+class Run:
+    """A run in progress; write its log and end it with finish()."""
+
+    def __init__(self, record: RunRecord, folder: Path):
+        self.record = record
+        self.folder = folder
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / "log.txt"
+
+    @property
+    def trainer_log_path(self) -> Path:
+        return self.folder / "trainer_log.jsonl"
+
+    def save(self) -> None:
+        write_json(self.folder / "run.json", asdict(self.record))
+
+    def log(self, line: str) -> None:
+        stamp = datetime.now().strftime("%H:%M:%S")
+        with open(self.log_path, "a", encoding="utf-8") as handle:
+            handle.write(f"[{stamp}] {line}\n")
+
+    def update(self, **fields) -> None:
+        for key, value in fields.items():
+            setattr(self.record, key, value)
+        self.save()
+
+    def finish(self, status: str, metrics: dict = None, error: str = "", error_detail: str = "") -> None:
+        assert status in DONE_STATUSES, status
+        if metrics:
+            self.record.metrics.update(metrics)
+        self.record.status = status
+        self.record.ended = now_iso()
+        self.record.error = error
+        self.record.error_detail = error_detail
+        self.save()
+        self.log(f"status: {status}" + (f" ({error})" if error else ""))
+        with _LOCK:
+            _LIVE_RUNS.discard(self.id)
+
+    def fail(self, exc: BaseException) -> None:
+        """End as failed, with the user's message first and the traceback as detail."""
+        message = exc.message() if hasattr(exc, "message") else f"{type(exc).__name__}: {exc}"
+        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.finish("failed", error=message, error_detail=detail)
+
+
+def start_run(kind: str, name: str = "", settings: dict = None, owner: str = "") -> Run:
+    assert kind in KINDS, kind
+    run_id = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{kind}-{secrets.token_hex(3)}"
+    folder = paths.runs_dir() / run_id
+    folder.mkdir(parents=True)
+    record = RunRecord(id=run_id, kind=kind, name=name, settings=dict(settings or {}), owner=owner)
+    run = Run(record, folder)
+    with _LOCK:
+        _LIVE_RUNS.add(run_id)
+    run.save()
+    run.log(f"start {kind} {name}".strip())
+    return run
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_orphaned(data: dict) -> bool:
+    """A 'running' record whose process is gone, or is us but no longer working on it."""
+    if data.get("host") not in (None, os.uname().nodename):
+        return False  # another machine's run: we cannot tell
+    pid = data.get("pid")
+    if pid == os.getpid():
+        return data["id"] not in _LIVE_RUNS
+    return not pid or not _pid_alive(pid)
+
+
+def load_run(run_id: str) -> dict:
+    """One run's record, with a dead 'running' one turned into 'interrupted' (and saved so)."""
+    folder = paths.runs_dir() / run_id
+    data = read_json(folder / "run.json")
+    if data is None:
+        return None
+    if data.get("status") == "running" and _is_orphaned(data):
+        data["status"] = "interrupted"
+        data["ended"] = data.get("ended") or now_iso()
+        data["error"] = data.get("error") or "処理が途中で止まりました（プロセスの終了や再起動）。"
+        write_json(folder / "run.json", data)
+    return data
+
+
+def list_runs(kind: str = None, status: str = None) -> list:
+    """All runs, newest first, optionally filtered."""
+    runs = []
+    for folder in sorted(paths.runs_dir().iterdir(), reverse=True):
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        data = load_run(folder.name)
+        if data is None:
+            continue
+        if kind and data.get("kind") != kind:
+            continue
+        if status and data.get("status") != status:
+            continue
+        runs.append(data)
+    return runs
+
+
+def run_folder(run_id: str) -> Path:
+    folder = (paths.runs_dir() / run_id).resolve()
+    if folder.parent != paths.runs_dir().resolve():
+        raise ValueError("bad run id")
+    return folder
+
+
+def read_log(run_id: str, tail_lines: int = None) -> str:
+    try:
+        lines = (run_folder(run_id) / "log.txt").read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return ""
+    if tail_lines:
+        lines = lines[-tail_lines:]
+    return "\n".join(lines)
+
+
+def elapsed_seconds(started_monotonic: float) -> float:
+    return time.monotonic() - started_monotonic

@@ -1,0 +1,121 @@
+"""The model store: one folder per model under <data home>/models.
+
+A model folder holds the weights (safetensors), the tokenizer, run.json (what it was made from
+and how), trainer_log.jsonl, log.txt and a generated model card README.md. A model is written
+into a hidden staging folder first and renamed into place only when complete, so a crash or a
+kill never leaves a half-written model that looks finished.
+"""
+import os
+import secrets
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+from engine import paths
+from engine.jsonio import read_json, write_json
+from engine.messages import StudioError
+from engine.names import check_name
+
+META_FILE = "run.json"
+USABLE_STATUSES = ("finished", "stopped")  # a stopped run still saves a usable model
+STAGING_PREFIX = ".staging-"
+
+
+def models_root() -> Path:
+    return paths.models_dir()
+
+
+def model_path(name: str) -> Path:
+    return models_root() / check_name(name)
+
+
+def is_complete(folder: Path) -> bool:
+    """A folder is a usable model only with its metadata, weights and tokenizer all present."""
+    meta = read_json(folder / META_FILE)
+    if not meta or meta.get("status") not in USABLE_STATUSES:
+        return False
+    has_weights = any(folder.glob("*.safetensors"))
+    has_tokenizer = (folder / "tokenizer.json").exists() or (folder / "spiece.model").exists()
+    return has_weights and has_tokenizer
+
+
+def list_models() -> list:
+    """Metadata of every complete model, newest first; staging and broken folders are left out."""
+    found = []
+    for folder in models_root().iterdir():
+        if folder.name.startswith(".") or not folder.is_dir() or not is_complete(folder):
+            continue
+        meta = read_json(folder / META_FILE)
+        meta["name"] = folder.name
+        meta["path"] = str(folder)
+        found.append(meta)
+    return sorted(found, key=lambda m: m.get("ended") or m.get("created") or "", reverse=True)
+
+
+def model_names() -> list:
+    return [m["name"] for m in list_models()]
+
+
+def exists(name: str) -> bool:
+    return model_path(name).exists()
+
+
+def load_meta(name: str) -> dict:
+    folder = model_path(name)
+    if not is_complete(folder):
+        raise StudioError("store.not_found", name=name)
+    meta = read_json(folder / META_FILE)
+    meta["name"] = name
+    meta["path"] = str(folder)
+    return meta
+
+
+def update_meta(name: str, **fields) -> dict:
+    """Change fields of a stored model's run.json (e.g. add an evaluation or a Hub link)."""
+    folder = model_path(name)
+    meta = read_json(folder / META_FILE, {})
+    meta.update(fields)
+    write_json(folder / META_FILE, meta)
+    return meta
+
+
+def check_new_name(name: str) -> str:
+    name = check_name(name)
+    if (models_root() / name).exists():
+        raise StudioError("store.exists", name=name)
+    return name
+
+
+@contextmanager
+def staging(name: str):
+    """Yield an empty hidden folder; on normal exit it becomes models/<name>, on error it is removed."""
+    name = check_new_name(name)
+    tmp = models_root() / f"{STAGING_PREFIX}{name}-{secrets.token_hex(4)}"
+    tmp.mkdir()
+    try:
+        yield tmp
+        target = models_root() / name
+        if target.exists():
+            raise StudioError("store.exists", name=name)
+        os.replace(tmp, target)  # atomic on one filesystem
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def clean_staging() -> int:
+    """Remove staging folders left by killed processes; returns how many were removed."""
+    removed = 0
+    for folder in models_root().glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def delete_model(name: str) -> None:
+    folder = model_path(name)
+    if not folder.exists():
+        raise StudioError("store.not_found", name=name)
+    trash = models_root() / f".deleting-{name}-{secrets.token_hex(4)}"
+    os.replace(folder, trash)  # disappear from the list at once, then remove at leisure
+    shutil.rmtree(trash, ignore_errors=True)

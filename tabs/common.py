@@ -1,0 +1,97 @@
+"""What every tab shares: translated labels, error display, per-session upload folders."""
+import functools
+import html
+import logging
+import secrets
+import shutil
+from pathlib import Path
+
+import gradio as gr
+
+from engine import paths
+from engine.messages import LANGUAGES, StudioError, text, texts
+
+log = logging.getLogger("t5studio")
+
+I18N = gr.I18n(**{lang: texts(lang) for lang in LANGUAGES})
+
+
+def t(key: str):
+    """A label that the browser shows in the user's language (Japanese first)."""
+    return I18N(key)
+
+
+def escape(value) -> str:
+    """Escape what a user sent before it is echoed into HTML or Markdown."""
+    return html.escape(str(value), quote=True)
+
+
+def error_for(exc: BaseException) -> gr.Error:
+    """The gr.Error a user sees for an exception: our message for StudioError, a short one otherwise."""
+    if isinstance(exc, StudioError):
+        return gr.Error(escape(exc.message()), print_exception=False)
+    log.exception("unexpected error", exc_info=exc)
+    return gr.Error(escape(text("common.internal_error", detail=type(exc).__name__)), print_exception=False)
+
+
+def guarded(fn):
+    """Turn exceptions raised by a handler into clear messages instead of a red 'Error'."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure must reach the user as a message
+            raise error_for(exc) from exc
+
+    return wrapper
+
+
+def guarded_gen(fn):
+    """guarded() for generator handlers (streaming progress)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            yield from fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise error_for(exc) from exc
+
+    return wrapper
+
+
+def session_key(request: gr.Request) -> str:
+    """A key for this browser session; uploads and results are kept apart per key."""
+    key = getattr(request, "session_hash", None) or secrets.token_hex(8)
+    return "".join(ch for ch in key if ch.isalnum())[:64] or secrets.token_hex(8)
+
+
+def session_folder(request: gr.Request) -> Path:
+    folder = paths.uploads_dir() / session_key(request)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def stash_upload(upload, request: gr.Request) -> Path:
+    """Copy an upload out of Gradio's shared cache into this session's own folder.
+
+    Identical uploads share one cache path in Gradio, so we never edit them in place and never
+    hand that path to anyone else.
+    """
+    if not upload:
+        raise StudioError("csv.no_file")
+    source = Path(upload if isinstance(upload, (str, Path)) else upload.name)
+    target = session_folder(request) / f"{secrets.token_hex(4)}-{Path(source.name).name}"
+    shutil.copyfile(source, target)
+    return target
+
+
+def result_file(request: gr.Request, filename: str) -> Path:
+    """A path for a download made for this session only."""
+    folder = session_folder(request) / secrets.token_hex(4)
+    folder.mkdir()
+    return folder / filename
