@@ -27,7 +27,8 @@ def build_app() -> gr.Blocks:
     store.clean_staging()
     runs.list_runs()  # marks runs left 'running' by a killed process as interrupted
     with gr.Blocks(title="T5 Studio", delete_cache=(3600, 86400)) as demo:
-        gr.Markdown(f"# T5 Studio\n{t('app.tagline')}" if False else "# T5 Studio")
+        gr.Markdown("# T5 Studio")
+        gr.Markdown(t("app.tagline"))
         shared = {"demo": demo}
         with gr.Tabs() as tabs_widget:
             shared["tabs"] = tabs_widget
@@ -43,7 +44,6 @@ def launch_kwargs() -> dict:
         "i18n": I18N,
         "max_file_size": MAX_FILE_SIZE,
         "theme": gr.themes.Soft(),
-        "allowed_paths": [str(paths.uploads_dir())],
     }
 
 

@@ -4,6 +4,7 @@ import html
 import logging
 import secrets
 import shutil
+import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -91,7 +92,11 @@ def stash_upload(upload, request: gr.Request) -> Path:
 
 
 def result_file(request: gr.Request, filename: str) -> Path:
-    """A path for a download made for this session only."""
-    folder = session_folder(request) / secrets.token_hex(4)
-    folder.mkdir()
+    """A path for a download made for this session only.
+
+    It lies in the system temp folder, from which Gradio copies returned files into its cache
+    under an unguessable path; the data home itself is never served.
+    """
+    folder = Path(tempfile.gettempdir()) / "t5studio-downloads" / session_key(request) / secrets.token_hex(8)
+    folder.mkdir(parents=True)
     return folder / filename
