@@ -1,0 +1,34 @@
+"""Launch a real Gradio server on localhost for a test, and talk to it with gradio_client."""
+import contextlib
+import socket
+
+import gradio as gr
+from gradio_client import Client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def single_tab_blocks(module) -> gr.Blocks:
+    """A Blocks holding just one tab module, as the tab's own __main__ does."""
+    with gr.Blocks() as demo:
+        module.create_tab({"demo": demo})
+    demo.queue(default_concurrency_limit=1)
+    return demo
+
+
+@contextlib.contextmanager
+def served(demo: gr.Blocks):
+    """Serve `demo` on a free port; yield (url, Client). Closed afterwards."""
+    from app import launch_kwargs
+
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        yield url, Client(url, verbose=False)
+    finally:
+        demo.close()
