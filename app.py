@@ -4,9 +4,9 @@ import os
 
 import gradio as gr
 
-from engine import paths, runs, store
+from engine import runs, store
 from tabs import catalog, evaluate, guide, logs, train, try_t5, word2vec
-from tabs.common import I18N, t
+from tabs.common import launch_kwargs, t
 
 # Order = order of the tabs on screen. Each module's create_tab(shared) builds its tab;
 # `shared` lets a later tab reach widgets of an earlier one (catalog -> train's base model).
@@ -19,7 +19,6 @@ TABS = (
     ("catalog", catalog),
     ("guide", guide),
 )
-MAX_FILE_SIZE = "25mb"  # uploads above this are refused by Gradio before they reach a handler
 QUEUE_SIZE = 32  # requests waiting beyond this get "busy" instead of an endless wait
 
 
@@ -37,14 +36,6 @@ def build_app() -> gr.Blocks:
                     module.create_tab(shared)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
-
-
-def launch_kwargs() -> dict:
-    return {
-        "i18n": I18N,
-        "max_file_size": MAX_FILE_SIZE,
-        "theme": gr.themes.Soft(),
-    }
 
 
 def main(argv=None) -> None:

@@ -15,6 +15,12 @@ from engine.messages import LANGUAGES, StudioError, text, texts
 log = logging.getLogger("t5studio")
 
 I18N = gr.I18n(**{lang: texts(lang) for lang in LANGUAGES})
+MAX_FILE_SIZE = "25mb"  # Gradio refuses bigger uploads before they reach a handler
+
+
+def launch_kwargs() -> dict:
+    """Arguments of launch() every server of ours uses (the app, a tab alone, the tests)."""
+    return {"i18n": I18N, "max_file_size": MAX_FILE_SIZE, "theme": gr.themes.Soft()}
 
 
 def t(key: str):

@@ -5,6 +5,8 @@ import socket
 import gradio as gr
 from gradio_client import Client
 
+from tabs.common import launch_kwargs
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -23,8 +25,6 @@ def single_tab_blocks(module) -> gr.Blocks:
 @contextlib.contextmanager
 def served(demo: gr.Blocks):
     """Serve `demo` on a free port; yield (url, Client). Closed afterwards."""
-    from app import launch_kwargs
-
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_kwargs())
     url = f"http://127.0.0.1:{port}/"
