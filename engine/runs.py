@@ -111,6 +111,20 @@ def start_run(kind: str, name: str = "", settings: dict = None, owner: str = "")
     return run
 
 
+def attach_run(run_id: str, live: bool = True) -> Run:
+    """A Run object for an existing run (to resume it, or to read it from another process)."""
+    folder = run_folder(run_id)
+    data = read_json(folder / "run.json")
+    if data is None:
+        raise FileNotFoundError(run_id)
+    known = RunRecord.__dataclass_fields__
+    record = RunRecord(**{k: v for k, v in data.items() if k in known})
+    if live:
+        with _LOCK:
+            _LIVE_RUNS.add(run_id)
+    return Run(record, folder)
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -87,11 +87,15 @@ def check_new_name(name: str) -> str:
 
 
 @contextmanager
-def staging(name: str):
-    """Yield an empty hidden folder; on normal exit it becomes models/<name>, on error it is removed."""
+def staging(name: str, tag: str = None):
+    """Yield an empty hidden folder; on normal exit it becomes models/<name>, on error it is removed.
+
+    `tag` names the folder predictably (a run id) so that every process of a distributed run
+    writes into the same one; by default it is random.
+    """
     name = check_new_name(name)
-    tmp = models_root() / f"{STAGING_PREFIX}{name}-{secrets.token_hex(4)}"
-    tmp.mkdir()
+    tmp = models_root() / f"{STAGING_PREFIX}{name}-{tag or secrets.token_hex(4)}"
+    tmp.mkdir(exist_ok=bool(tag))
     try:
         yield tmp
         target = models_root() / name
