@@ -1,0 +1,187 @@
+"""ログ Logs: the run history across restarts; one run's settings, metrics, log and loss curves.
+
+Widgets, then wiring, then thin handlers over engine.runlog_view. API names (for gradio_client):
+`/list_runs` (kind, status, mine_only) -> table, run picker; `/show_run` (run_id) -> the run;
+`/activity` () -> what is running now.
+"""
+import shutil
+
+import gradio as gr
+
+from engine import runlog_view, runs
+from engine.csvdata import write_download
+from engine.messages import text
+from tabs.common import escape, guarded, result_file, session_key, t
+
+ACTIVITY_SECONDS = 5  # how often the "running now" line is refreshed; reading run.json files is cheap
+ALL = "all"
+
+
+def create_tab(shared: dict) -> None:
+    gr.Markdown(t("logs.intro"))
+    with gr.Row(equal_height=True):
+        kind = gr.Dropdown(
+            [(t("logs.all"), ALL)] + [(t(f"logs.kind_{k}"), k) for k in runs.KINDS], value=ALL, label=t("logs.kind")
+        )
+        status = gr.Dropdown(
+            [(t("logs.all"), ALL)] + [(t(f"logs.status_{s}"), s) for s in runs.STATUSES], value=ALL, label=t("logs.status")
+        )
+        mine = gr.Checkbox(value=False, label=t("logs.mine_only"))
+        refresh = gr.Button(t("logs.refresh"), variant="secondary")
+    activity = gr.Markdown()
+    table = gr.Dataframe(
+        value=runlog_view.runs_table([]),
+        label=t("logs.runs"),
+        interactive=False,
+        datatype="str",  # names are user text: shown as text, never as markdown or HTML
+        wrap=True,
+        max_height=360,
+    )
+    run_id = gr.Dropdown(
+        choices=[], value=None, label=t("logs.run"), info=t("logs.run_info"), allow_custom_value=True
+    )
+    # A failed run's plain Japanese message comes first; the traceback waits in a closed accordion.
+    error = gr.Markdown(visible=False)
+    with gr.Accordion(t("logs.error_detail"), open=False, visible=False) as detail_box:
+        detail = gr.Code(language=None, interactive=False, show_label=False)
+    summary = gr.Markdown()
+    plot = gr.Plot(label=t("logs.curves"), visible=False)
+    no_curve = gr.Markdown(visible=False)
+    log_text = gr.Textbox(label=t("logs.log"), lines=12, max_lines=30, interactive=False, buttons=["copy"])
+    files = gr.File(label=t("logs.downloads"), file_count="multiple", interactive=False)
+    timer = gr.Timer(ACTIVITY_SECONDS)
+
+    listing = dict(fn=list_runs, inputs=[kind, status, mine], outputs=[table, run_id, activity])
+    refresh.click(api_name="list_runs", **listing)
+    gr.on([kind.change, status.change, mine.change], api_name=False, **listing)
+    shared["demo"].load(api_name=False, **listing)
+    table.select(pick_row, None, run_id, api_name=False)
+    run_id.change(
+        show_run, run_id, [error, detail_box, detail, summary, plot, no_curve, log_text, files], api_name="show_run"
+    )
+    timer.tick(activity_text, None, activity, api_name="activity", show_progress="hidden")
+    shared["logs.run_id"] = run_id  # other tabs may point the Logs tab at the run they just made
+
+
+@guarded
+def list_runs(kind: str, status: str, mine: bool, request: gr.Request = None):
+    """Inputs: kind, status, mine_only / Outputs: table, run picker (choices), activity line."""
+    owner = session_key(request) if mine and request is not None else None
+    records = runlog_view.list_records(kind, status, owner)
+    choices = [(runlog_view.run_choice_label(r), r["id"]) for r in records]
+    return runlog_view.runs_table(records), gr.update(choices=choices), activity_text()
+
+
+def pick_row(evt: gr.SelectData):
+    """Inputs: a clicked table cell / Outputs: the run picker (the row's id is its last cell)."""
+    row = evt.row_value or []
+    return row[-1] if row else gr.update()
+
+
+def activity_text() -> str:
+    running = runlog_view.running_records()
+    if not running:
+        return text("logs.activity_none")
+    lines = [f"**{escape(text('logs.activity_some', count=len(running)))}**"]
+    for record in running[:5]:
+        lines.append(
+            f"- {escape(runlog_view.kind_label(record['kind']))} {escape(record.get('name', ''))} "
+            f"（{escape(runlog_view.duration_text(record))}）"
+        )
+    return "\n".join(lines)
+
+
+@guarded
+def show_run(run_id: str, request: gr.Request = None):
+    """Inputs: run id / Outputs: error, detail accordion, detail, summary, plot, no-curve note, log, files."""
+    if not run_id:  # the picker was emptied by a new listing: clear the view, no error
+        return _empty_view()
+    details = runlog_view.run_details(run_id)
+    record, curve, log = details["record"], details["curve"], details["log"]
+    error_md, detail_text = _error_parts(record)
+    figure = runlog_view.loss_figure(curve, title=record.get("name", ""))
+    return (
+        gr.update(value=error_md, visible=bool(error_md)),
+        gr.update(visible=bool(detail_text)),
+        detail_text,
+        _summary_markdown(record),
+        gr.update(value=figure, visible=figure is not None),
+        gr.update(value=text("logs.no_curve"), visible=figure is None),
+        log,
+        _downloads(request, record, log, curve),
+    )
+
+
+def _empty_view():
+    hidden = gr.update(value="", visible=False)
+    return hidden, gr.update(visible=False), "", "", gr.update(value=None, visible=False), hidden, "", None
+
+
+def _error_parts(record: dict) -> tuple:
+    """(markdown of the plain message, technical detail) for failed and interrupted runs."""
+    if record.get("status") not in ("failed", "interrupted") or not (record.get("error") or record.get("error_detail")):
+        return "", ""
+    title = text("logs.error_title" if record["status"] == "failed" else "logs.interrupted_title")
+    message = escape(record.get("error") or "").replace("\n", "  \n")
+    return f"### ⚠️ {escape(title)}\n\n{message}", record.get("error_detail") or ""
+
+
+def _cell(value) -> str:
+    """A value made safe for one markdown table cell."""
+    return escape(runlog_view.format_value(value)).replace("|", "&#124;").replace("\n", " ")
+
+
+def _key_value_table(values: dict, empty_key: str) -> str:
+    if not values:
+        return text(empty_key)
+    rows = [f"| {escape(text('logs.field'))} | {escape(text('logs.value'))} |", "| --- | --- |"]
+    rows += [f"| {_cell(key)} | {_cell(value)} |" for key, value in values.items()]
+    return "\n".join(rows)
+
+
+def _summary_markdown(record: dict) -> str:
+    head = {
+        text("logs.id"): record.get("id", ""),
+        text("logs.kind"): runlog_view.kind_label(record.get("kind", "")),
+        text("logs.status"): runlog_view.status_label(record.get("status", "")),
+        text("logs.name"): record.get("name", ""),
+        text("logs.started"): runlog_view.short_time(record.get("started", "")),
+        text("logs.ended"): runlog_view.short_time(record.get("ended", "")),
+        text("logs.duration"): runlog_view.duration_text(record),
+    }
+    return "\n\n".join(
+        [
+            f"### {escape(text('logs.summary'))}",
+            _key_value_table({k: v for k, v in head.items() if v}, "logs.no_settings"),
+            f"### {escape(text('logs.metrics'))}",
+            _key_value_table(record.get("metrics") or {}, "logs.no_metrics"),
+            f"### {escape(text('logs.settings'))}",
+            _key_value_table(record.get("settings") or {}, "logs.no_settings"),
+        ]
+    )
+
+
+def _downloads(request, record: dict, log: str, curve) -> list:
+    """The log, the curve's numbers (CSV for Excel), the run record and raw trainer log, for this session."""
+    run_id = record["id"]
+    files = []
+    log_path = result_file(request, f"{run_id}-log.txt")
+    log_path.write_text(log + "\n", encoding="utf-8")
+    files.append(str(log_path))
+    if not curve.empty:
+        files.append(str(write_download(curve, result_file(request, f"{run_id}-curve.csv"))))
+    folder = runs.run_folder(run_id)
+    for name in ("run.json", "trainer_log.jsonl"):
+        if (folder / name).is_file():
+            copy = result_file(request, f"{run_id}-{name}")
+            shutil.copyfile(folder / name, copy)
+            files.append(str(copy))
+    return files
+
+
+if __name__ == "__main__":
+    from tabs.common import launch_kwargs
+
+    with gr.Blocks(title="T5 Studio — Logs") as demo:
+        create_tab({"demo": demo})
+    demo.queue(default_concurrency_limit=1).launch(**launch_kwargs())
