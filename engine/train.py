@@ -71,9 +71,9 @@ def main(argv=None) -> int:
 
 
 def _is_main() -> bool:
-    from accelerate import PartialState
+    from engine.training import _distributed_state
 
-    return PartialState().is_main_process
+    return _distributed_state().is_main_process
 
 
 if __name__ == "__main__":

@@ -229,6 +229,7 @@ def training_arguments(config: TrainConfig, run_folder: Path, train_rows: int, h
         metric_for_best_model="eval_loss" if config.early_stopping_patience else None,
         greater_is_better=False if config.early_stopping_patience else None,
         bf16=use_bf16,  # T5 overflows in fp16; bf16 keeps fp32's range
+        use_cpu=_use_cpu(),
         report_to="none",
         disable_tqdm=True,
         dataloader_num_workers=0,
@@ -252,10 +253,15 @@ def last_complete_checkpoint(run_folder: Path):
     return max(candidates)[1] if candidates else None
 
 
+def _use_cpu() -> bool:
+    return not torch.cuda.is_available() or os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true")
+
+
 def _distributed_state():
+    """Accelerate's process state. On a machine without a GPU, several processes talk over gloo."""
     from accelerate import PartialState
 
-    return PartialState()
+    return PartialState(cpu=_use_cpu())
 
 
 def _share_run(state, config: TrainConfig, owner: str, resume_run_id: str = None) -> "runs.Run":
@@ -299,6 +305,23 @@ def train(config: TrainConfig, owner: str = "", stop_event: threading.Event = No
         raise
 
 
+def _load_base_shared(base, texts, config, run, state):
+    """load_base(), but a scratch tokenizer is trained once (main process) and read by the others."""
+    if base != "scratch" or state.num_processes == 1:
+        return load_base(base, texts, config.size, config.seed)
+    shared = run.folder / "scratch_tokenizer"
+    if state.is_main_process:
+        model, tokenizer = load_base(base, texts, config.size, config.seed)
+        tokenizer.save_pretrained(shared)
+    state.wait_for_everyone()
+    if not state.is_main_process:
+        from engine.scratch import build_model
+
+        tokenizer = AutoTokenizer.from_pretrained(shared)
+        model = build_model(tokenizer, config.size, config.seed)
+    return model, tokenizer
+
+
 def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id) -> TrainOutcome:
     frame = table_rows = None
     warnings = []
@@ -313,7 +336,7 @@ def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id
         warnings += [text(key, **params) for key, params in table.warnings]
     texts = list(frame["Input"]) + list(frame["Output"]) if frame is not None else []
     base = str(checkpoint) if checkpoint else config.base
-    model, tokenizer = load_base(base, texts, config.size, config.seed)
+    model, tokenizer = _load_base_shared(base, texts, config, run, state)
     if texts and config.base != "scratch":
         share = unknown_share(tokenizer, texts)
         if share > UNKNOWN_WARN_SHARE:
