@@ -1,0 +1,269 @@
+"""訓練 (Train) tab: upload a CSV, choose a base model and hyperparameters, train with live progress."""
+import secrets
+import shutil
+import time
+
+import gradio as gr
+import pandas as pd
+
+from engine import store
+from engine.config import OPTIMIZERS, SCHEDULERS, SIZES, TrainConfig
+from engine.csvdata import guess_column, read_table, select_columns
+from engine.jobs import JOBS, progress
+from engine.messages import StudioError, text
+from engine.paths import SAMPLES_DIR
+from tabs.common import escape, guarded, guarded_gen, session_folder, stash_upload, t
+
+SAMPLE_CSV = SAMPLES_DIR / "sample_train.csv"
+POLL_SECONDS = 1.0
+PREVIEW_ROWS = 8
+NUMBER_FIELDS = (  # (config field, precision: 0 = integer, None = float)
+    ("epochs", None), ("max_steps", 0), ("learning_rate", None), ("batch_size", 0), ("grad_accum", 0),
+    ("warmup_ratio", None), ("weight_decay", None), ("max_input_length", 0), ("max_target_length", 0),
+    ("validation_split", None), ("seed", 0), ("early_stopping_patience", 0), ("label_smoothing", None),
+    ("eval_every", 0),
+)
+
+
+def base_choices() -> list:
+    """scratch, the user's stored models, then the catalog's Hub ids (usable when online)."""
+    choices = ["scratch", *store.model_names()]
+    try:
+        from engine.catalog import hub_ids
+
+        choices += [i for i in hub_ids() if i not in choices]
+    except ImportError:
+        pass
+    return choices
+
+
+def create_tab(shared: dict) -> None:
+    defaults = TrainConfig()
+    owner = gr.BrowserState(None, storage_key="t5studio-owner")
+    csv_path = gr.State(None)  # this session's own copy of the upload
+    with gr.Row():
+        with gr.Column(scale=1):
+            upload = gr.File(label=t("train.csv"), file_types=[".csv", ".txt", ".tsv"], type="filepath")
+            gr.Markdown(t("train.csv_info"))
+            sample = gr.Button(t("train.use_sample"), size="sm")
+            with gr.Row():
+                input_col = gr.Dropdown(label=t("train.input_column"), choices=[], allow_custom_value=False)
+                output_col = gr.Dropdown(label=t("train.output_column"), choices=[], allow_custom_value=False)
+            summary = gr.Markdown()
+            preview = gr.Dataframe(label=t("train.preview"), interactive=False, max_height=260)
+        with gr.Column(scale=1):
+            name = gr.Textbox(label=t("train.name"), info=t("train.name_info"), value=_suggest_name())
+            base = gr.Dropdown(label=t("train.base"), info=t("train.base_info"), choices=base_choices(),
+                               value="scratch", allow_custom_value=True)
+            size = gr.Radio(label=t("train.size"), info=t("train.size_info"), choices=list(SIZES), value=defaults.size)
+            with gr.Accordion(t("train.hyperparameters"), open=False):
+                numbers = [gr.Number(label=t(f"train.{field}"), info=t(f"train.{field}_info"),
+                                     value=getattr(defaults, field), precision=precision)
+                           for field, precision in NUMBER_FIELDS]
+                optimizer = gr.Dropdown(label=t("train.optimizer"), info=t("train.optimizer_info"),
+                                        choices=list(OPTIMIZERS), value=defaults.optimizer)
+                scheduler = gr.Dropdown(label=t("train.scheduler"), info=t("train.scheduler_info"),
+                                        choices=list(SCHEDULERS), value=defaults.scheduler)
+            with gr.Row():
+                start = gr.Button(t("train.start"), variant="primary")
+                save_only = gr.Button(t("train.save_only"))
+                stop = gr.Button(t("train.stop"), variant="stop")
+    status = gr.HTML(label=t("train.progress"))
+    with gr.Row():
+        curve = gr.LinePlot(label=t("train.loss_plot"), x="step", y="value", color="series", height=300)
+        log_tail = gr.Textbox(label=t("train.log_tail"), lines=12, max_lines=12, autoscroll=True)
+    result = gr.JSON(label=t("train.result"))
+    shared["train.base_model"] = base
+    shared["train.name"] = name
+
+    config_inputs = [csv_path, input_col, output_col, name, base, size, *numbers, optimizer, scheduler]
+    watch_outputs = [status, curve, log_tail, result, owner]
+    data_outputs = [csv_path, input_col, output_col, summary, preview]
+    upload.upload(on_upload, [upload], data_outputs, api_name="upload_csv")
+    sample.click(on_sample, None, data_outputs, api_name="use_sample")
+    gr.on([input_col.change, output_col.change], check_data, [csv_path, input_col, output_col], [summary, preview],
+          api_name=False)
+    start.click(run_training, [owner, *config_inputs], watch_outputs, api_name="train", concurrency_limit=None)
+    save_only.click(run_save_only, [owner, *config_inputs], watch_outputs, api_name="save_only", concurrency_limit=None)
+    stop.click(stop_training, [owner], [status], api_name="stop", concurrency_limit=None)
+    shared["demo"].load(watch, [owner], watch_outputs, api_name="watch", concurrency_limit=None)
+    shared["demo"].load(lambda: gr.update(choices=base_choices()), None, [base], api_name=False)
+
+
+def _suggest_name() -> str:
+    return f"model-{time.strftime('%Y%m%d')}-{secrets.token_hex(2)}"
+
+
+# Data -----------------------------------------------------------------------------------------
+
+@guarded
+def on_upload(upload, request: gr.Request):
+    """Inputs: upload / Outputs: csv_path, input_col, output_col, summary, preview"""
+    return describe_csv(stash_upload(upload, request))
+
+
+@guarded
+def on_sample(request: gr.Request):
+    """Copy the bundled sample into this session, as if the user had uploaded it."""
+    target = session_folder(request) / f"{secrets.token_hex(4)}-{SAMPLE_CSV.name}"
+    shutil.copyfile(SAMPLE_CSV, target)
+    return describe_csv(target)
+
+
+def describe_csv(path):
+    try:
+        table = read_table(path)
+    except StudioError as exc:
+        return None, gr.update(choices=[], value=None), gr.update(choices=[], value=None), _problems([exc.message()]), None
+    columns = table.columns
+    input_guess = guess_column(columns, "Input") or columns[0]
+    output_guess = guess_column(columns, "Output") or (columns[1] if len(columns) > 1 else None)
+    summary, frame = check_data(str(path), input_guess, output_guess)
+    return (str(path), gr.update(choices=columns, value=input_guess), gr.update(choices=columns, value=output_guess),
+            summary, frame)
+
+
+def check_data(path, input_col, output_col):
+    """Inputs: csv_path, input_col, output_col / Outputs: summary, preview — every problem listed."""
+    if not path:
+        return "", None
+    try:
+        table = read_table(path)
+        frame = select_columns(table, {"Input": input_col, "Output": output_col})
+    except StudioError as exc:
+        return _problems(exc.message().split("\n")), None
+    lines = [text("train_ui.summary", rows=len(frame), encoding=table.encoding)]
+    lines += [f"- ⚠️ {escape(text(key, **params))}" for key, params in table.warnings[:10]]
+    return "\n".join(lines), frame.head(PREVIEW_ROWS)
+
+
+def _problems(messages: list) -> str:
+    return "\n".join(f"- ❌ {escape(m.lstrip('・'))}" for m in messages)
+
+
+# Training -------------------------------------------------------------------------------------
+
+def build_config(csv_path, input_col, output_col, name, base, size, *rest, save_only=False) -> TrainConfig:
+    numbers, (optimizer, scheduler) = rest[:-2], rest[-2:]
+    values = {}
+    for (field, precision), value in zip(NUMBER_FIELDS, numbers):
+        if value is None:
+            raise StudioError("train.bad_number", label=text(f"train.{field}"), value="（空）", rule="数値")
+        values[field] = int(value) if precision == 0 else float(value)
+    return TrainConfig(csv=csv_path or "", name=name or "", base=base or "", input_column=input_col or "",
+                       output_column=output_col or "", size=size, optimizer=optimizer, scheduler=scheduler,
+                       save_only=save_only, **values)
+
+
+def owner_key(owner, request: gr.Request) -> str:
+    """The key a browser keeps (BrowserState); API clients without one are keyed by session."""
+    if isinstance(owner, str) and owner:
+        return owner
+    return f"session-{getattr(request, 'session_hash', '') or secrets.token_hex(8)}"
+
+
+@guarded_gen
+def run_training(owner, *config_values, request: gr.Request = None, save_only=False):
+    """Inputs: owner + the form / Outputs: status, curve, log_tail, result, owner (streamed until done)"""
+    owner = owner_key(owner, request)
+    if not config_values[0] and not save_only:
+        raise StudioError("train.no_csv")
+    config = build_config(*config_values, save_only=save_only)
+    job = JOBS.start(config, owner)
+    yield from follow(job, owner)
+
+
+@guarded_gen
+def run_save_only(owner, *config_values, request: gr.Request = None):
+    yield from run_training.__wrapped__(owner, *config_values, request=request, save_only=True)
+
+
+@guarded_gen
+def watch(owner, request: gr.Request):
+    """On page load: re-attach to this browser's training, or say the server is busy with another."""
+    owner = owner_key(owner, request)
+    job = JOBS.for_owner(owner)
+    if job is None:
+        other = JOBS.busy_with()
+        note = render_status_text(text("train.busy", name=other.config.name)) if other else ""
+        yield note, None, "", None, owner
+        return
+    yield from follow(job, owner)
+
+
+def follow(job, owner):
+    while True:
+        info = progress(job)
+        yield render_status(info), curve_frame(info), info["log"], result_view(info.get("outcome")), owner
+        if not job.running:
+            break
+        time.sleep(POLL_SECONDS)
+    if job.error:
+        raise StudioError("train_ui.failed", error=job.error)
+
+
+@guarded
+def stop_training(owner, request: gr.Request):
+    stopped = JOBS.stop(owner_key(owner, request))
+    return render_status_text(text("train_ui.stopping") if stopped else text("train.no_job"))
+
+
+# Rendering ------------------------------------------------------------------------------------
+
+def _clock(seconds) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _num(value, fmt="{:.4f}") -> str:
+    return "—" if value is None else fmt.format(value)
+
+
+def render_status(info: dict) -> str:
+    total = info.get("max_steps") or 0
+    share = min(1.0, info["step"] / total) if total else 0.0
+    if info["status"] in ("finished", "stopped"):
+        share = share if info["status"] == "stopped" else 1.0
+    label = text(f"train.status_{info['status']}")
+    details = text("train_ui.details", step=info["step"], total=total or "?", epoch=_num(info.get("epoch"), "{:.2f}"),
+                   loss=_num(info.get("loss")), eval_loss=_num(info.get("eval_loss")),
+                   lr=_num(info.get("learning_rate"), "{:.2e}"), elapsed=_clock(info.get("elapsed")),
+                   eta=_clock(info.get("eta")))
+    error = f"<div class='t5s-error'>❌ {escape(info['error'])}</div>" if info.get("error") else ""
+    return (
+        f"<div class='t5s-progress'><b>{escape(info['name'])}</b> — {escape(label)} ({share * 100:.0f}%)"
+        f"<div style='background:#e5e7eb;border-radius:6px;height:14px;margin:6px 0'>"
+        f"<div role='progressbar' aria-valuenow='{share * 100:.0f}' aria-valuemin='0' aria-valuemax='100' "
+        f"style='background:#f97316;height:14px;border-radius:6px;width:{share * 100:.1f}%'></div></div>"
+        f"<span>{escape(details)}</span>{error}</div>"
+    )
+
+
+def render_status_text(message: str) -> str:
+    return f"<div class='t5s-progress'>{escape(message)}</div>"
+
+
+def result_view(outcome):
+    """The outcome without its 'path' key, which clients would take for a file to download."""
+    if not outcome:
+        return None
+    view = {k: v for k, v in outcome.items() if k != "path"}
+    view["folder"] = outcome.get("path", "")
+    return view
+
+
+def curve_frame(info: dict):
+    points = info.get("points") or []
+    if not points:
+        return None
+    return pd.DataFrame(points)
+
+
+if __name__ == "__main__":
+    from tabs.common import launch_kwargs
+
+    with gr.Blocks() as demo:
+        create_tab({"demo": demo})
+    demo.queue().launch(**launch_kwargs())
