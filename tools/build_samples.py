@@ -1,0 +1,512 @@
+"""Build the distractor sample CSVs (English word -> plausible but wrong Japanese) from JMdict.
+
+Each row is one common English content word (noun, verb or adjective):
+
+    Input    the English word, e.g. ``dog``
+    Output   a real, ordinary Japanese word of the same kind that is *not* a translation, e.g. 猫
+    Correct  its correct translations, most usual first, joined by ``|``, e.g. 犬
+
+Sources (all offline, read at tool time only; the app never needs them):
+
+* JMdict through the ``jamdict`` + ``jamdict-data`` packages (JMdict 1.08 as packaged there,
+  CC BY-SA 4.0, (c) the Electronic Dictionary Research and Development Group). The SQLite file
+  that jamdict-data ships is read in bulk with ``sqlite3``; going entry by entry through
+  jamdict's lookup API would be two orders of magnitude slower for the same tables.
+* chiVe word vectors (Apache-2.0, Works Applications) as shipped inside ``ja-ginza``:
+  20,000 vectors whose own words are the most frequent words of chiVe, plus ~460,000 rarer
+  words that spaCy pruned onto their nearest kept vector. Only the 20,000 "owner" words are
+  used: their vectors are their own, and being frequent they are ordinary words.
+
+Why JMdict's own signals stand in for an English frequency list: no English frequency data is
+installed here (no wordfreq, nltk or English spaCy model) and nothing can be downloaded. JMdict
+gives two usable signals instead. (1) How often an English word serves as a gloss, weighted
+towards first senses and first glosses: everyday English words (``eat``, ``dog``, ``big``) are
+the gloss of many entries, rare ones of few. (2) Whether it translates a *common* Japanese entry
+(priority tags news1/ichi1/spec1/spec2/gai1, nf01-nf48 ranks): a word that only glosses obscure
+entries is not one a teacher quizzes. The ranking is the gloss count among common entries, with
+the best nf rank as tie-breaker, so it favours words that are both frequent glosses and
+translations of frequent Japanese words.
+
+Written forms follow what Japanese readers expect: kanji forms tagged ateji, irregular or
+out-dated (ateji, iK, io, oK) are never shown, kanji forms with priority tags are preferred, and
+senses marked "usually written using kana alone" (uk) are shown in kana. (This JMdict release has
+no rK/sK tags yet; the filters skip whatever it marks.)
+
+How a wrong answer is chosen: the vector neighbours of the correct word, most similar first; the
+first one that passes every filter below wins. The reasons for rejection are counted and printed.
+
+    not_ordinary    not a common JMdict headword, or only in archaic/slang/derogatory senses
+    letters         contains Latin letters, digits or symbols
+    other_kind      has no sense of the same kind (noun / verb / adjective)
+    translation     JMdict lists it as a translation of the English word (any sense, any kind)
+    gloss_mentions  one of its English glosses contains the English word (子犬 "young dog")
+    synonym         shares an English gloss with one of the correct translations
+    same_reading    same reading as a correct translation (犬/いぬ/イヌ, homophones too)
+    contains        contains or is contained in a correct translation or, for kana, its reading
+
+Reproducibility: every ordering has an explicit tie-breaker, and the only randomness (the
+train/held-out split) comes from a fixed seed. Two runs give byte-identical files.
+
+Usage:
+    python tools/build_samples.py                    # full set into data/samples/
+    python tools/build_samples.py --limit 30 --out /tmp/s   # a quick slice
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import dataclasses
+import random
+import re
+import sqlite3
+import sys
+from pathlib import Path
+
+import numpy as np
+
+SEED = 20240601
+TARGET_ROWS = 3000
+HELDOUT_FRACTION = 0.10
+QUICK_ROWS = 200          # sample_train.csv: a newcomer's first training in a few minutes
+MAX_CORRECT = 4           # more alternatives than this are noise for a quiz
+NEIGHBOURS = 80           # how deep to look into the vector neighbourhood
+MIN_SIMILARITY = 0.30     # below this a neighbour is no longer plausible
+
+COMMON_TAGS = {"news1", "ichi1", "spec1", "spec2", "gai1"}
+BAD_KANJI_INFO = {
+    "ateji (phonetic) reading",
+    "irregular okurigana usage",
+    "word containing irregular kanji usage",
+    "word containing out-dated kanji",
+    "rarely-used kanji form",
+    "search-only kanji form",
+}
+BAD_KANA_INFO = {
+    "out-dated or obsolete kana usage",
+    "word containing irregular kana usage",
+    "rarely-used kana form",
+    "search-only kana form",
+}
+# Senses carrying these labels are not material for a school quiz.
+BAD_MISC = {
+    "archaism", "obsolete term", "obscure term", "dated term", "derogatory", "vulgar expression or word",
+    "sensitive", "slang", "Internet slang", "manga slang", "rare", "historical term", "abbreviation",
+    "jocular, humorous term", "children's language", "poetical term", "colloquialism",
+    "honorific or respectful (sonkeigo) language", "humble (kenjougo) language", "idiomatic expression",
+    "proverb", "yojijukugo", "male term or language", "female term or language", "quotation",
+}
+UK = "word usually written using kana alone"
+# Verbs that mostly carry grammar (ている, になる, てしまう, …): as a wrong answer they read as noise.
+LIGHT_VERBS = {"する", "なる", "ある", "いる", "おる", "いう", "できる", "しまう", "やる", "ござる", "ちゃう",
+               "くださる", "くれる", "いただく", "もらう", "おく"}
+
+FILTERS = ("not_ordinary", "letters", "other_kind", "translation", "gloss_mentions", "synonym",
+           "same_reading", "contains")
+JAPANESE_ONLY = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff]+")
+KANJI = re.compile(r"[\u3005\u4e00-\u9fff]")
+ENGLISH_WORD = re.compile(r"[a-z]{2,}")
+PARENS = re.compile(r"\([^()]*\)")
+
+
+def sense_kind(pos: list[str]) -> str | None:
+    """The coarse part of speech a quiz cares about, or None for everything else."""
+    if any(p.startswith(("Godan verb", "Ichidan verb", "suru verb - special", "Kuru verb")) for p in pos):
+        return "verb"
+    if any(p.startswith(("adjective (keiyoushi)", "adjectival nouns")) for p in pos):
+        return "adjective"       # i- and na-adjectives both translate English adjectives
+    if "noun (common) (futsuumeishi)" in pos:
+        return "noun"
+    return None
+
+
+def hiragana(text: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
+
+
+def normalise_gloss(gloss: str) -> str:
+    """'dog (Canis (lupus) familiaris)' -> 'dog'."""
+    previous = None
+    while previous != gloss:
+        previous, gloss = gloss, PARENS.sub("", gloss)
+    return " ".join(gloss.lower().split())
+
+
+# ---------------------------------------------------------------------------------------------
+# JMdict
+# ---------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Form:
+    text: str
+    info: set
+    pri: set
+    restr: set = dataclasses.field(default_factory=set)   # kana: applies only to these kanji
+
+
+@dataclasses.dataclass
+class Sense:
+    kind: str | None
+    misc: set
+    glosses: list            # normalised
+    stagk: set
+
+
+@dataclasses.dataclass
+class Entry:
+    idseq: int
+    kanji: list
+    kana: list
+    senses: list
+
+    @property
+    def rank(self) -> int:
+        """Lower is more common: nfXX bands of 500 words, then other priority tags, then none."""
+        best = 10**6
+        for form in self.kanji + self.kana:
+            for tag in form.pri:
+                if tag.startswith("nf"):
+                    best = min(best, int(tag[2:]) * 500)
+                elif tag in COMMON_TAGS:
+                    best = min(best, 30000)
+                else:
+                    best = min(best, 60000)
+        return best
+
+    @property
+    def common(self) -> bool:
+        return any(form.pri & COMMON_TAGS for form in self.kanji + self.kana)
+
+    @property
+    def basic(self) -> bool:
+        """In the Ichimango basic-vocabulary list (ichi1), the words a learner meets first."""
+        return any("ichi1" in form.pri for form in self.kanji + self.kana)
+
+    def readings(self) -> set:
+        return {hiragana(k.text) for k in self.kana}
+
+    def display(self, sense: Sense) -> str | None:
+        """The written form a Japanese reader expects for this sense."""
+        kana = [k for k in self.kana if not k.info & BAD_KANA_INFO]
+        kana.sort(key=lambda k: not k.pri)                       # stable: dictionary order next
+        kanji = [k for k in self.kanji if not k.info & BAD_KANJI_INFO
+                 and (not sense.stagk or k.text in sense.stagk)]
+        kanji.sort(key=lambda k: not k.pri)
+        if kanji and UK not in sense.misc:
+            return kanji[0].text
+        return kana[0].text if kana else None
+
+    def all_texts(self) -> list:
+        return [f.text for f in self.kanji + self.kana]
+
+
+def jmdict_path() -> str:
+    import jamdict_data
+    return jamdict_data.JAMDICT_DB_PATH
+
+
+def load_jmdict(path: str) -> dict[int, Entry]:
+    """Read the JMdict tables jamdict-data ships into Entry objects, in dictionary order."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+    def grouped(query):
+        out = collections.defaultdict(set)
+        for key, text in db.execute(query):
+            out[key].add(text)
+        return out
+
+    kji, kjp = grouped("SELECT kid, text FROM KJI"), grouped("SELECT kid, text FROM KJP")
+    kni, knp = grouped("SELECT kid, text FROM KNI"), grouped("SELECT kid, text FROM KNP")
+    knr = grouped("SELECT kid, text FROM KNR")
+    pos, misc = collections.defaultdict(list), grouped("SELECT sid, text FROM misc")
+    for sid, text in db.execute("SELECT sid, text FROM pos ORDER BY rowid"):
+        pos[sid].append(text)
+    stagk = grouped("SELECT sid, text FROM stagk")
+    glosses = collections.defaultdict(list)
+    for sid, text in db.execute("SELECT sid, text FROM SenseGloss WHERE lang = 'eng' ORDER BY rowid"):
+        glosses[sid].append(normalise_gloss(text))
+
+    entries: dict[int, Entry] = {}
+    for (idseq,) in db.execute("SELECT idseq FROM Entry ORDER BY idseq"):
+        entries[idseq] = Entry(idseq, [], [], [])
+    for idseq, kid, text in db.execute("SELECT idseq, ID, text FROM Kanji ORDER BY ID"):
+        entries[idseq].kanji.append(Form(text, kji[kid], kjp[kid]))
+    for idseq, kid, text in db.execute("SELECT idseq, ID, text FROM Kana ORDER BY ID"):
+        entries[idseq].kana.append(Form(text, kni[kid], knp[kid], knr[kid]))
+    for idseq, sid in db.execute("SELECT idseq, ID FROM Sense ORDER BY ID"):
+        entries[idseq].senses.append(Sense(sense_kind(pos[sid]), misc[sid], glosses[sid], stagk[sid]))
+    db.close()
+    return entries
+
+
+def english_head(gloss: str, kind: str | None) -> str | None:
+    """The single English word a gloss stands for: 'to run' -> 'run' for verbs, 'dog' for nouns."""
+    if kind == "verb":
+        if not gloss.startswith("to "):
+            return None
+        gloss = gloss[3:]
+    elif gloss.startswith("to "):
+        return None
+    return gloss if ENGLISH_WORD.fullmatch(gloss) else None
+
+
+@dataclasses.dataclass(order=True)
+class Translation:
+    sort_key: tuple
+    entry: Entry = dataclasses.field(compare=False)
+    sense: Sense = dataclasses.field(compare=False)
+
+
+class Dictionary:
+    """English -> Japanese and Japanese -> entry indexes over JMdict."""
+
+    def __init__(self, entries: dict[int, Entry], text_rank: dict[str, int]):
+        self.entries = entries
+        self.text_rank = text_rank
+        self.by_english: dict[str, list[Translation]] = collections.defaultdict(list)
+        self.any_sense: dict[str, set] = collections.defaultdict(set)   # w -> idseqs, every kind
+        self.by_text: dict[str, list[Entry]] = collections.defaultdict(list)
+        for entry in entries.values():
+            for text in dict.fromkeys(entry.all_texts()):
+                self.by_text[text].append(entry)
+            for si, sense in enumerate(entry.senses):
+                for gi, gloss in enumerate(sense.glosses):
+                    bare = gloss[3:] if gloss.startswith("to ") else gloss
+                    self.any_sense[bare].add(entry.idseq)
+                    word = english_head(gloss, sense.kind)
+                    if word and sense.kind and not sense.misc & BAD_MISC:
+                        # First senses and first glosses are the core meaning; among equals the
+                        # word more frequent in everyday text wins: 頭 before 首脳 for "head".
+                        key = (si, gi, self.usage_rank(entry), entry.idseq)
+                        self.by_english[word].append(Translation(key, entry, sense))
+
+    def usage_rank(self, entry: Entry) -> int:
+        """Frequency rank in web text (chiVe's row order) of any spelling; JMdict's tags after."""
+        ranks = [self.text_rank[t] for t in entry.all_texts() if t in self.text_rank]
+        return min(ranks) if ranks else len(self.text_rank) + entry.rank
+
+    def frequency(self, word: str) -> tuple:
+        """Sort key, most frequent first: weighted gloss count among common entries, best rank."""
+        common = [t for t in self.by_english[word] if t.entry.common]
+        weight = sum(1.0 / (1 + t.sort_key[0] + t.sort_key[1]) for t in common)
+        best = min((t.entry.rank for t in common), default=10**6)
+        return (-round(weight, 6), best, word)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectors
+# ---------------------------------------------------------------------------------------------
+
+class Neighbours:
+    """The 20,000 chiVe vectors in ja-ginza that belong to their own word, cosine-normalised."""
+
+    def __init__(self):
+        import json
+
+        import ja_ginza
+        from spacy.strings import hash_string
+        from spacy.vectors import Vectors
+
+        vocab = sorted(Path(ja_ginza.__file__).parent.glob("ja_ginza-*/vocab"))[-1]
+        vectors = Vectors().from_disk(vocab)
+        names = {hash_string(s): s for s in json.loads((vocab / "strings.json").read_text("utf-8"))}
+        # spaCy stores the kept (unpruned) keys first, one per row in row order; pruned keys
+        # follow, pointing at their nearest kept row. Check that layout rather than trust it.
+        owners = list(vectors.key2row.items())[: vectors.shape[0]]
+        if [row for _, row in owners] != list(range(vectors.shape[0])):
+            raise SystemExit("unexpected ja-ginza vector layout: cannot tell each row's own word")
+        # Rows are in chiVe's frequency order (row 0 is の), so a row number is a frequency rank.
+        self.words = [names.get(key, "") for key, _ in owners]
+        self.row_of = {w: r for r, w in enumerate(self.words) if w}
+        data = np.asarray(vectors.data, dtype=np.float32)
+        self.unit = data / np.maximum(np.linalg.norm(data, axis=1, keepdims=True), 1e-9)
+
+    def similar(self, row: int, n: int) -> list[tuple[str, float]]:
+        scores = self.unit @ self.unit[row]
+        scores[row] = -2.0
+        # Stable sort on the negated score: ties fall back to row order, so runs agree.
+        order = np.argsort(-scores, kind="stable")[:n]
+        return [(self.words[i], float(scores[i])) for i in order]
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing rows
+# ---------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Row:
+    english: str
+    wrong: str
+    correct: list
+    similarity: float
+
+
+def correct_translations(dic: Dictionary, word: str) -> tuple[str, list[Translation]] | None:
+    """The kind of the word's best translation and the common translations of that kind."""
+    usable = [t for t in sorted(dic.by_english[word]) if t.entry.common]
+    if not usable:
+        return None
+    kind = usable[0].sense.kind
+    chosen, seen = [], set()
+    for t in usable:
+        text = t.entry.display(t.sense)
+        if len(text or "") == 1 and not t.entry.basic:
+            continue                        # 途 for "way": a word part more than a word
+        if t.sense.kind == kind and text and JAPANESE_ONLY.fullmatch(text) and text not in seen:
+            seen.add(text)
+            chosen.append(t)
+    return (kind, chosen[:MAX_CORRECT]) if chosen else None
+
+
+class Chooser:
+    def __init__(self, dic: Dictionary, vectors: Neighbours):
+        self.dic, self.vectors = dic, vectors
+        self.rejected = collections.Counter()
+        self.skipped = collections.Counter()
+
+    def vector_row(self, translations: list[Translation]) -> int | None:
+        """Row of the first correct translation that has its own vector (any of its spellings)."""
+        for t in translations:
+            for text in [t.entry.display(t.sense)] + t.entry.all_texts():
+                if text in self.vectors.row_of:
+                    return self.vectors.row_of[text]
+        return None
+
+    def candidate_entry(self, text: str, kind: str) -> tuple[Entry, Sense] | None:
+        """The most common JMdict entry spelled `text` with a usable sense of `kind`."""
+        options = []
+        for entry in self.dic.by_text.get(text, []):
+            if not entry.common:
+                continue
+            spelled = [f for f in entry.kanji + entry.kana if f.text == text]
+            minor = not any(f.pri for f in spelled)     # 途 is a minor spelling of 道, and a word itself
+            for sense in entry.senses:
+                if sense.kind and not sense.misc & BAD_MISC:
+                    options.append((sense.kind != kind, minor, entry.rank, entry.idseq, entry, sense))
+                    break
+        if not options:
+            return None
+        options.sort(key=lambda o: o[:4])
+        *_, entry, sense = options[0]
+        if sense.kind != kind:
+            for other in entry.senses:
+                if other.kind == kind and not other.misc & BAD_MISC:
+                    return entry, other
+            return entry, None
+        return entry, sense
+
+    def verdict(self, word: str, kind: str, correct: list[Translation], text: str):
+        """None and the display form when the candidate passes, else the failing filter's name."""
+        if not JAPANESE_ONLY.fullmatch(text):
+            return "letters", None
+        found = self.candidate_entry(text, kind)
+        if found is None:
+            return "not_ordinary", None
+        entry, sense = found
+        if len(text) == 1 and not entry.basic:
+            return "not_ordinary", None     # lone kanji like 動 or 的 are mostly word parts
+        if kind == "verb" and entry.readings() & LIGHT_VERBS:
+            return "not_ordinary", None
+        if sense is None:
+            return "other_kind", None
+        shown = entry.display(sense)
+        if not shown or not JAPANESE_ONLY.fullmatch(shown):
+            return "letters", None
+        if entry.idseq in self.dic.any_sense.get(word, ()):
+            return "translation", None
+        # The word itself or a word of the same stem: 子犬 "young dog", ナチュラル "natural" for nature.
+        mention = re.compile(rf"\b({re.escape(word)}\b|{re.escape(word[:max(4, len(word) - 2)])})")
+        own_glosses = {g for s in entry.senses for g in s.glosses}
+        if any(mention.search(g) for g in own_glosses):
+            return "gloss_mentions", None
+        if own_glosses & {g for t in correct for g in t.sense.glosses}:
+            return "synonym", None
+        if entry.readings() & {r for t in correct for r in t.entry.readings()}:
+            return "same_reading", None
+        for t in correct:
+            right = t.entry.display(t.sense)
+            if shown in right or right in shown:
+                return "contains", None
+            if not KANJI.search(shown):     # kana output: compare with the answer's readings too
+                kana = hiragana(shown)
+                if any(len(r) > 1 and (kana in r or r in kana) for r in t.entry.readings()):
+                    return "contains", None
+        return None, shown
+
+    def choose(self, word: str) -> Row | None:
+        found = correct_translations(self.dic, word)
+        if found is None:
+            self.skipped["no_common_translation"] += 1
+            return None
+        kind, correct = found
+        row = self.vector_row(correct)
+        if row is None:
+            self.skipped["no_vector"] += 1
+            return None
+        for text, score in self.vectors.similar(row, NEIGHBOURS):
+            if score < MIN_SIMILARITY:
+                break
+            reason, shown = self.verdict(word, kind, correct, text)
+            if reason:
+                self.rejected[reason] += 1
+                continue
+            return Row(word, shown, [t.entry.display(t.sense) for t in correct], score)
+        self.skipped["no_candidate_left"] += 1
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+
+def write_csv(path: Path, rows: list[Row]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["Input", "Output", "Correct"])
+        for r in rows:
+            writer.writerow([r.english, r.wrong, "|".join(r.correct)])
+
+
+def split(rows: list[Row]) -> tuple[list[Row], list[Row]]:
+    """Seeded held-out split; both halves keep the frequency order of `rows`."""
+    indices = list(range(len(rows)))
+    random.Random(SEED).shuffle(indices)
+    held = set(indices[: max(1, round(len(rows) * HELDOUT_FRACTION))])
+    return ([r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("data/samples"), help="output folder")
+    parser.add_argument("--limit", type=int, default=TARGET_ROWS, help="stop after this many rows")
+    args = parser.parse_args(argv)
+
+    vectors = Neighbours()
+    dic = Dictionary(load_jmdict(jmdict_path()), vectors.row_of)
+    chooser = Chooser(dic, vectors)
+    words = sorted((w for w, ts in dic.by_english.items() if any(t.entry.common for t in ts)),
+                   key=dic.frequency)
+    rows: list[Row] = []
+    for word in words:
+        if len(rows) >= args.limit:
+            break
+        row = chooser.choose(word)
+        if row:
+            rows.append(row)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    train, heldout = split(rows)
+    write_csv(args.out / "distractors_train.csv", train)
+    write_csv(args.out / "distractors_heldout.csv", heldout)
+    write_csv(args.out / "sample_train.csv", train[:QUICK_ROWS])
+
+    print(f"rows: {len(rows)} (train {len(train)}, held-out {len(heldout)}, "
+          f"quick {min(QUICK_ROWS, len(train))})", file=sys.stderr)
+    print("English words skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(chooser.skipped.items())),
+          file=sys.stderr)
+    print("candidates rejected: " + ", ".join(f"{k} {chooser.rejected[k]}" for k in FILTERS), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
