@@ -1,0 +1,115 @@
+"""The built-in Japanese vectors: chiVe as shipped inside the ja-ginza package, converted once.
+
+chiVe (Works Applications, Apache License 2.0) is word2vec trained on the NINJAL Web Japanese
+Corpus, keyed by SudachiPy's normalized forms (綺麗/きれい/キレイ are all stored as 奇麗). ja-ginza
+ships a pruned copy: 20,000 rows × 300 dimensions and some 480,000 strings pointing at them.
+Reading it needs spaCy (seconds), so we convert it once into our own store format
+(vectors/chive/) and later loads read only numpy and JSON.
+
+Which word a row is shown as. spaCy's `prune_vectors` kept the 20,000 most frequent words, each
+with its own trained vector, stored in rank order; then it pointed every dropped word at the kept
+row nearest to it. So the first key stored for a row is the word the vector was trained for (a
+frequent word, in the spelling chiVe normalised to), and the other keys are different words that
+merely landed nearby: 犬's row also holds 番犬 and 盲導犬, の's row holds "nada". We show each row
+as its first key and never list the others as results. They stay usable as lookups (aliases.json,
+read only when a word is missing), and the answer then says which stand-in was used.
+"""
+import importlib.util
+import re
+from pathlib import Path
+
+import numpy as np
+
+from engine import vectors_io
+from engine.jsonio import read_json
+from engine.messages import StudioError
+
+NAME = vectors_io.BUILTIN_NAME
+CREDIT = {
+    "name": "chiVe",
+    "author": "Works Applications Co., Ltd.",
+    "license": "Apache-2.0",
+    "url": "https://github.com/WorksApplications/chiVe",
+    "via": "ja-ginza (https://github.com/megagonlabs/ginza)",
+}
+
+
+def ginza_vocab_dir() -> Path:
+    """ja_ginza/ja_ginza-<version>/vocab inside site-packages, or StudioError if not installed."""
+    spec = importlib.util.find_spec("ja_ginza")
+    if spec is None or not spec.submodule_search_locations:
+        raise StudioError("vectors.chive_missing")
+    package = Path(list(spec.submodule_search_locations)[0])
+    found = sorted(package.glob("ja_ginza-*/vocab"), key=lambda p: _version_key(p.parent.name))
+    if not found or not (found[-1] / "vectors").exists():
+        raise StudioError("vectors.chive_missing")
+    return found[-1]
+
+
+def _version_key(folder_name: str) -> tuple:
+    return tuple(int(n) for n in re.findall(r"\d+", folder_name))
+
+
+def source_version(vocab_dir: Path) -> str:
+    return vocab_dir.parent.name  # e.g. "ja_ginza-5.3.0"
+
+
+def convert(vocab_dir: Path = None) -> tuple:
+    """(words, matrix, aliases) read from ja-ginza's spaCy vocab; see the module docstring."""
+    from spacy.strings import StringStore
+    from spacy.vectors import Vectors
+
+    vocab_dir = vocab_dir or ginza_vocab_dir()
+    table = Vectors()
+    table.from_disk(vocab_dir)
+    strings = StringStore()
+    strings.from_disk(vocab_dir / "strings.json")
+    rows = table.shape[0]
+    heads = [None] * rows
+    aliases = {}
+    # key2row keeps the order it was saved in: the kept words in row order, then the dropped ones.
+    for key, row in table.key2row.items():
+        word = strings[key]
+        if heads[row] is None:
+            heads[row] = word
+        else:
+            aliases[word] = row
+    missing = [row for row, word in enumerate(heads) if word is None]
+    if missing:  # a row nobody points at cannot be named; keep the table square anyway
+        for row in missing:
+            heads[row] = f"<row{row}>"
+    alias_words = {word: heads[row] for word, row in aliases.items()}
+    matrix = np.asarray(table.data, dtype=np.float32)
+    return heads, matrix, alias_words
+
+
+def cache_folder() -> Path:
+    return vectors_io.sets_root() / NAME
+
+
+def cache_is_current(folder: Path = None, vocab_dir: Path = None) -> bool:
+    folder = folder or cache_folder()
+    meta = read_json(folder / "meta.json") or {}
+    if not vectors_io.is_complete(folder) or meta.get("format") != vectors_io.FORMAT_VERSION:
+        return False
+    try:
+        return meta.get("source_version") == source_version(vocab_dir or ginza_vocab_dir())
+    except StudioError:
+        return True  # ja-ginza uninstalled since: the cache is all we have, and still valid
+
+
+def ensure_cache(force: bool = False) -> Path:
+    """Convert chiVe into vectors/chive/ unless a current cache is already there; return the folder."""
+    folder = cache_folder()
+    if not force and cache_is_current(folder):
+        return folder
+    vocab_dir = ginza_vocab_dir()
+    words, matrix, aliases = convert(vocab_dir)
+    meta = {"kind": "chive", "source_version": source_version(vocab_dir), "credit": CREDIT, "origin": str(vocab_dir)}
+    try:
+        with vectors_io.staging(NAME, replace=True) as tmp:
+            vectors_io.write_set(tmp, words, matrix, meta, aliases=aliases)
+    except (OSError, StudioError):
+        if not cache_is_current(folder):  # another process won the race; its copy is as good
+            raise
+    return folder
