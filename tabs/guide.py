@@ -1,0 +1,163 @@
+"""解説 Guide: what T5 is, how training and generation work, and a glossary of every UI term.
+
+The text lives in guide/*.md (Japanese). Each glossary entry is a heading with a stable anchor,
+`### <a id="learning_rate"></a>学習率（learning rate）`, so any tab can link to it.
+
+For other tabs (no engine needed, import is cheap):
+
+    from tabs.guide import GLOSSARY_HELP, glossary_info, glossary_link
+
+    gr.Number(label=t("train.learning_rate"), info=glossary_info("learning_rate"))  # ja/en help
+    gr.Slider(..., info=GLOSSARY_HELP["top_p"])           # the same help, Japanese str only
+    gr.Markdown(f"… {glossary_link('chrf')}")             # -> "[chrF](#chrf)"
+
+- `GLOSSARY_HELP`: {term_id: one-line Japanese help}, in glossary order.
+- `glossary_info(term_id)`: the same line as a gr.I18n text (Japanese, English), for `info=`.
+- `glossary_link(term_id, label=None)`: a short markdown link to the entry; a click on it anywhere
+  in the app opens the Guide tab and scrolls to the entry.
+- Term ids follow engine.config.TrainConfig's field names where one exists (epochs, grad_accum,
+  warmup_ratio, scheduler, …) and transformers' generate() names for generation settings;
+  `ALIASES` also accepts transformers' training names (num_train_epochs, …).
+"""
+import json
+import re
+from pathlib import Path
+
+import gradio as gr
+
+from engine.messages import LANGUAGES, texts
+from tabs.common import t
+
+GUIDE_DIR = Path(__file__).resolve().parent.parent / "guide"
+PAGES = ("t5.md", "glossary.md")
+ENTRY = re.compile(r'^### <a id="([a-z0-9_]+)"></a>(.+)$', re.M)
+SECTION = re.compile(r'^## <a id="(section-[a-z0-9-]+)"></a>(.+)$', re.M)
+
+ALIASES = {
+    "num_train_epochs": "epochs",
+    "gradient_accumulation_steps": "grad_accum",
+    "warmup": "warmup_ratio",
+    "warmup_steps": "warmup_ratio",
+    "lr_scheduler": "scheduler",
+    "lr_scheduler_type": "scheduler",
+    "per_device_train_batch_size": "batch_size",
+    "patience": "early_stopping_patience",
+    "label_smoothing_factor": "label_smoothing",
+    "eval_steps": "eval_every",
+    "character_error_rate": "cer",
+    "normalized_edit_similarity": "edit_similarity",
+    "levenshtein": "edit_distance",
+    "skipgram": "skip_gram",
+    "sg": "skip_gram",
+    "min_frequency": "min_count",
+    "similarity": "cosine_similarity",
+}
+
+
+def read_page(name: str) -> str:
+    return (GUIDE_DIR / name).read_text(encoding="utf-8")
+
+
+def _terms() -> dict:
+    """{term_id: heading text} of the glossary, in its order."""
+    return {term_id: name.strip() for term_id, name in ENTRY.findall(read_page("glossary.md"))}
+
+
+TERM_NAMES = _terms()
+GLOSSARY_HELP = {term_id: texts("ja").get(f"guide.help_{term_id}", "") for term_id in TERM_NAMES}
+
+
+def term_id(term: str) -> str:
+    """The glossary id for `term` (an id or an alias); KeyError names the unknown term."""
+    key = ALIASES.get(term, term)
+    if key not in TERM_NAMES:
+        raise KeyError(f"no glossary entry {term!r}; known: {', '.join(TERM_NAMES)}")
+    return key
+
+
+def glossary_link(term: str, label: str = None) -> str:
+    """A short markdown link to the glossary entry, e.g. '[chrF](#chrf)'."""
+    key = term_id(term)
+    text = label or TERM_NAMES[key]
+    return f"[{text.replace('[', '(').replace(']', ')')}](#{key})"
+
+
+def glossary_info(term: str):
+    """The entry's one-line help as a translated text, for a widget's `info=`."""
+    return t(f"guide.help_{term_id(term)}")
+
+
+def table_of_contents() -> str:
+    lines = []
+    for page in PAGES:
+        for anchor, title in SECTION.findall(read_page(page)):
+            lines.append(f"- [{title.strip()}](#{anchor})")
+    return "\n".join(lines)
+
+
+# A click on "#<term>" anywhere in the app: open the Guide tab (Gradio renders a tab's content only
+# once it is shown), then scroll to the entry. The tab button is found by its label in any language.
+_NAVIGATE_JS = """
+() => {
+  const ids = new Set(%s);
+  const tabLabels = %s;
+  const go = (id) => {
+    const target = document.getElementById(id);
+    if (target && target.offsetParent !== null) { target.scrollIntoView({behavior: "smooth"}); return true; }
+    return false;
+  };
+  const openGuide = () => {
+    for (const tab of document.querySelectorAll('[role="tab"]')) {
+      if (tabLabels.includes(tab.textContent.trim())) { tab.click(); return; }
+    }
+  };
+  window.t5studioGlossary = (id) => {
+    if (!ids.has(id) || go(id)) return;
+    openGuide();
+    let tries = 0;
+    const timer = setInterval(() => { if (go(id) || ++tries > 60) clearInterval(timer); }, 50);
+  };
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest('a[href^="#"]');
+    if (!link) return;
+    const id = decodeURIComponent(link.getAttribute("href").slice(1));
+    if (!ids.has(id)) return;
+    event.preventDefault();
+    window.t5studioGlossary(id);
+  }, true);
+  return [];
+}
+"""
+
+
+def navigation_js() -> str:
+    anchors = list(TERM_NAMES) + [a for page in PAGES for a, _ in SECTION.findall(read_page(page))]
+    labels = [texts(lang).get("app.tab_guide") for lang in LANGUAGES]
+    return _NAVIGATE_JS % (json.dumps(anchors), json.dumps([label for label in labels if label], ensure_ascii=False))
+
+
+def create_tab(shared: dict) -> None:
+    gr.Markdown(t("guide.intro"))
+    gr.Markdown(t("guide.lang_note"))
+    with gr.Row():
+        with gr.Column(scale=2), gr.Accordion(t("guide.toc"), open=True):
+            gr.Markdown(table_of_contents())
+        with gr.Column(scale=1):
+            term = gr.Dropdown(
+                [(name, key) for key, name in TERM_NAMES.items()],
+                value=None,
+                label=t("guide.find_term"),
+                info=t("guide.find_term_info"),
+            )
+    for page in PAGES:
+        gr.Markdown(read_page(page), elem_classes=["t5studio-guide"])
+    term.change(None, term, None, js="(id) => { if (id && window.t5studioGlossary) window.t5studioGlossary(id); return []; }")
+    shared["demo"].load(None, None, None, js=navigation_js())
+
+
+if __name__ == "__main__":
+    from tabs.common import launch_kwargs
+
+    with gr.Blocks(title="T5 Studio — Guide") as demo:
+        create_tab({"demo": demo})
+    demo.launch(**launch_kwargs())
