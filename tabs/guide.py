@@ -50,7 +50,13 @@ ALIASES = {
     "skipgram": "skip_gram",
     "sg": "skip_gram",
     "min_frequency": "min_count",
-    "similarity": "cosine_similarity",
+    "similarity": "edit_similarity",  # engine.metrics' name
+    "correct_similarity": "closeness",
+    "correct_chrf": "closeness",
+    "method": "generation_method",  # engine.generation's names
+    "beam": "beam_search",
+    "diverse_beam": "diverse_beam_search",
+    "num_outputs": "num_return_sequences",
 }
 
 

@@ -27,6 +27,9 @@ UI_TERMS = [
     "cosine_similarity", "skip_gram", "cbow", "window", "min_count",
     # the model itself
     "t5", "encoder", "decoder", "self_attention", "fine_tuning", "scratch", "tokenizer",
+    # the names engine.metrics / engine.generation / engine.config use
+    "similarity", "correct_similarity", "method", "beam", "diverse_beam", "num_outputs", "grad_accum",
+    "warmup_ratio", "scheduler", "eval_every", "size",
 ]
 SCHEDULERS = ("linear", "cosine", "constant")
 ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
