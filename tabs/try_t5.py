@@ -1,0 +1,141 @@
+"""お試し T5 (Try) tab: one input → outputs, or a CSV of inputs → a downloadable table."""
+import dataclasses
+
+import gradio as gr
+import pandas as pd
+
+from engine import csvdata, store
+from engine.generate import generate_csv
+from engine.generation import METHODS, GenerationSettings, generate_one
+from engine.messages import StudioError, text
+from tabs.common import guarded, result_file, session_key, stash_upload, t
+
+PREVIEW_ROWS = 200  # rows shown on the page; the download has them all
+MAX_INPUT_CHARS = 2000
+# Settings shown in the accordion, in order: (field, precision: 0 = integer, None = decimal).
+SETTING_FIELDS = (
+    ("num_outputs", 0), ("max_new_tokens", 0), ("num_beams", 0), ("num_beam_groups", 0),
+    ("diversity_penalty", None), ("temperature", None), ("top_k", 0), ("top_p", None),
+    ("repetition_penalty", None), ("no_repeat_ngram_size", 0), ("seed", 0),
+)
+
+
+def model_choices() -> list:
+    return store.model_names()
+
+
+def settings_widgets(prefix: str = "try") -> list:
+    """The generation settings as widgets (method first), each with a short help text.
+
+    Also used by the Evaluate tab, so both tabs explain the settings the same way.
+    """
+    defaults = GenerationSettings()
+    method = gr.Radio(label=t("try.method"), info=t("try.method_info"), value=defaults.method,
+                      choices=[(text(f"try.method_{m}"), m) for m in METHODS])
+    widgets = [method]
+    with gr.Row():
+        for field, precision in SETTING_FIELDS[:4]:
+            widgets.append(_number(field, precision, defaults))
+    with gr.Row():
+        for field, precision in SETTING_FIELDS[4:8]:
+            widgets.append(_number(field, precision, defaults))
+    with gr.Row():
+        for field, precision in SETTING_FIELDS[8:]:
+            widgets.append(_number(field, precision, defaults))
+    return widgets
+
+
+def _number(field: str, precision, defaults) -> gr.Number:
+    return gr.Number(label=t(f"try.{field}"), info=t(f"try.{field}_info"), value=getattr(defaults, field),
+                     precision=precision, min_width=160)
+
+
+def settings_from_widgets(method, *values) -> GenerationSettings:
+    """GenerationSettings from the widgets' values; blanks take the defaults."""
+    types = {f.name: f.type for f in dataclasses.fields(GenerationSettings)}
+    chosen = {"method": method}
+    for (field, _), value in zip(SETTING_FIELDS, values):
+        if value is not None:
+            chosen[field] = int(value) if types[field] in (int, "int") else float(value)
+    return GenerationSettings.from_dict(chosen).check()
+
+
+def create_tab(shared: dict) -> None:
+    gr.Markdown(t("try.intro"))
+    with gr.Row(equal_height=True):
+        model = gr.Dropdown(label=t("try.model"), info=t("try.model_info"), choices=model_choices(),
+                            value=None, allow_custom_value=False, scale=4)
+        refresh = gr.Button(t("try.refresh"), size="sm", scale=1)
+    with gr.Accordion(t("try.settings"), open=False):
+        settings = settings_widgets()
+    with gr.Tabs():
+        with gr.Tab(t("try.single")):
+            source = gr.Textbox(label=t("try.input"), info=t("try.input_info"), lines=2, max_length=MAX_INPUT_CHARS)
+            run_one = gr.Button(t("try.run_single"), variant="primary")
+            outputs = gr.Dataframe(label=t("try.outputs"), interactive=False, wrap=True)
+        with gr.Tab(t("try.multiple")):
+            upload = gr.File(label=t("try.csv"), file_types=[".csv", ".txt", ".tsv"], type="filepath")
+            gr.Markdown(t("try.csv_info"))
+            run_many = gr.Button(t("try.run_multiple"), variant="primary")
+            summary = gr.Markdown()
+            table = gr.Dataframe(label=t("try.table"), interactive=False, wrap=True, max_height=420)
+            download = gr.File(label=t("try.download"), interactive=False)
+    shared["try.model"] = model
+
+    refresh.click(refresh_models, [model], [model], api_name="try_refresh_models")
+    shared["demo"].load(refresh_models, [model], [model], api_name=False)
+    gr.on([run_one.click, source.submit], generate_single, [model, source, *settings], [outputs],
+          api_name="try_generate", concurrency_id="heavy", concurrency_limit=1)
+    run_many.click(generate_multiple, [model, upload, *settings], [summary, table, download],
+                   api_name="try_generate_csv", concurrency_id="heavy", concurrency_limit=1)
+
+
+def refresh_models(current=None):
+    """Inputs: try.model / Outputs: try.model (choices re-read from the store)"""
+    choices = model_choices()
+    value = current if current in choices else (choices[0] if choices else None)
+    return gr.update(choices=choices, value=value)
+
+
+@guarded
+def generate_single(model, source, *settings):
+    """Inputs: model, input text, settings / Outputs: outputs table (rank, output, score)"""
+    if not model:
+        raise StudioError("generation.no_model")
+    if not (source or "").strip():
+        raise StudioError("generation.empty_input")
+    candidates = generate_one(model, source.strip(), settings_from_widgets(*settings))
+    return pd.DataFrame({
+        text("try.col_rank"): list(range(1, len(candidates) + 1)),
+        text("try.col_output"): [c.text for c in candidates],
+        text("try.col_score"): [c.score for c in candidates],
+    })
+
+
+@guarded
+def generate_multiple(model, upload, *settings, request: gr.Request = None, progress=gr.Progress()):
+    """Inputs: model, CSV upload, settings / Outputs: summary, table, download (a batch run is recorded)"""
+    if not model:
+        raise StudioError("generation.no_model")
+    chosen = settings_from_widgets(*settings)
+    path = stash_upload(upload, request)
+    progress(0, desc=text("try.progress_loading"))
+
+    def report(done, total):
+        progress((done, total), desc=text("try.progress_rows"), unit="rows")
+
+    summary = generate_csv(model, path, None, chosen, progress=report, run_owner=session_key(request))
+    frame = summary["table"]
+    out = csvdata.write_download(frame, result_file(request, "generated.csv"))
+    note = text("try.summary", rows=summary["rows"], seconds=summary["seconds"], rate=summary["rows_per_second"])
+    if len(frame) > PREVIEW_ROWS:
+        note += " " + text("try.preview_note", shown=PREVIEW_ROWS)
+    return note, frame.head(PREVIEW_ROWS), str(out)
+
+
+if __name__ == "__main__":
+    from tabs.common import launch_kwargs
+
+    with gr.Blocks() as demo:
+        create_tab({"demo": demo})
+    demo.queue().launch(**launch_kwargs())
