@@ -121,7 +121,7 @@ def use_as_base(key: str, switch_tab: bool = True):
     if not key:
         raise gr.Error(escape(text("catalog.no_selection")), print_exception=False)
     value = catalog.base_model_value(catalog.find_entry(key))
-    outputs = (gr.update(value=value), escape(text("catalog.used_as_base", id=value)))
+    outputs = (value, escape(text("catalog.used_as_base", id=value)))
     return outputs + ((gr.Tabs(selected="train"),) if switch_tab else ())
 
 
