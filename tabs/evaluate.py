@@ -1,0 +1,135 @@
+"""評価 (Evaluate) tab: score one or more models on a CSV of Input, Output[, Correct], side by side."""
+import gradio as gr
+import pandas as pd
+
+from engine import csvdata
+from engine.evaluation import MAX_ROWS, combined_rows, comparison_table, evaluate_models
+from engine.messages import StudioError, text
+from engine.metrics import HIGHER_IS_BETTER
+from tabs.common import guarded, result_file, session_key, stash_upload, t
+from tabs.try_t5 import model_choices, settings_from_widgets, settings_widgets
+
+MAX_MODELS = 4  # each model is a full generation pass over the file
+PREVIEW_ROWS = 300
+PLOT_METRIC = "chrf"
+
+
+def create_tab(shared: dict) -> None:
+    gr.Markdown(t("evaluate.intro"))
+    with gr.Accordion(t("evaluate.metrics_help_title"), open=False):
+        gr.Markdown(t("evaluate.metrics_help"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            upload = gr.File(label=t("evaluate.csv"), file_types=[".csv", ".txt", ".tsv"], type="filepath")
+            gr.Markdown(t("evaluate.csv_info"))
+        with gr.Column(scale=1):
+            models = gr.Dropdown(label=t("evaluate.models"), info=t("evaluate.models_info"), choices=model_choices(),
+                                 multiselect=True, max_choices=MAX_MODELS, value=[])
+            refresh = gr.Button(t("evaluate.refresh"), size="sm")
+            with gr.Accordion(t("evaluate.settings"), open=False):
+                gr.Markdown(t("evaluate.settings_info"))
+                settings = settings_widgets()
+            run = gr.Button(t("evaluate.run"), variant="primary")
+    summary = gr.Markdown()
+    comparison = gr.Dataframe(label=t("evaluate.comparison"), interactive=False, wrap=True)
+    plot = gr.Plot(label=t("evaluate.plot"))
+    rows = gr.Dataframe(label=t("evaluate.rows"), interactive=False, wrap=True, max_height=420)
+    download = gr.File(label=t("evaluate.download"), interactive=False)
+    shared["evaluate.models"] = models
+
+    refresh.click(refresh_models, [models], [models], api_name="evaluate_refresh_models")
+    shared["demo"].load(refresh_models, [models], [models], api_name=False)
+    run.click(run_evaluation, [upload, models, *settings], [summary, comparison, plot, rows, download],
+              api_name="evaluate", concurrency_id="heavy", concurrency_limit=1)
+
+
+def refresh_models(current=None):
+    """Inputs: evaluate.models / Outputs: evaluate.models (choices re-read, gone models dropped)"""
+    choices = model_choices()
+    return gr.update(choices=choices, value=[m for m in (current or []) if m in choices])
+
+
+@guarded
+def run_evaluation(upload, models, *settings, request: gr.Request = None, progress=gr.Progress()):
+    """Inputs: CSV, models, settings / Outputs: summary, comparison, plot, per-row table, download"""
+    models = [m for m in (models or []) if m]
+    if not models:
+        raise StudioError("evaluation.no_models")
+    if len(models) > MAX_MODELS:
+        raise StudioError("evaluation.too_many_models", limit=MAX_MODELS, count=len(models))
+    chosen = settings_from_widgets(*settings)
+    path = stash_upload(upload, request)
+    frame, table = csvdata.load_pairs(path, {"Correct": None})  # Correct is optional
+    if len(frame) > MAX_ROWS:
+        raise StudioError("evaluation.too_many_rows", rows=len(frame), limit=MAX_ROWS)
+    progress(0, desc=text("evaluate.progress_loading"))
+
+    def report(done, total):
+        progress((done, total), desc=text("evaluate.progress_rows"), unit="rows")
+
+    results = evaluate_models(models, frame, chosen, report, owner=session_key(request), data_sha256=table.sha256)
+    per_row = combined_rows(results)
+    out = csvdata.write_download(per_row, result_file(request, "evaluation.csv"))
+    note = text("evaluate.summary", rows=len(frame), models=len(results))
+    if "Correct" in frame.columns:
+        note += " " + text("evaluate.summary_correct")
+    if len(per_row) > PREVIEW_ROWS:
+        note += " " + text("evaluate.preview_note", shown=PREVIEW_ROWS)
+    return note, readable_comparison(comparison_table(results)), score_plot(results), per_row.head(PREVIEW_ROWS), str(out)
+
+
+def readable_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison with metric names and directions in words."""
+    table = table.copy()
+    table["metric"] = [text(f"evaluation.{m}") for m in table["metric"]]
+    table["better"] = [text(f"evaluation.{b}") for b in table["better"]]
+    return table.rename(columns={"metric": text("evaluate.col_metric"), "better": text("evaluate.col_better")})
+
+
+def score_plot(results: list, metric: str = PLOT_METRIC):
+    """Histogram of one per-row metric, one colour per model, with Japanese labels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _use_japanese_font()
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    high = 100 if metric in ("chrf", "bleu") else 1
+    bins = [high * i / 10 for i in range(11)]
+    for result in results:
+        ax.hist(result.rows[metric], bins=bins, alpha=0.55, label=result.model)
+    direction = text("evaluation.higher" if HIGHER_IS_BETTER[metric] else "evaluation.lower")
+    ax.set_xlabel(f"{text(f'evaluation.{metric}')}（{direction}）")
+    ax.set_ylabel(text("evaluate.plot_rows"))
+    ax.set_title(text("evaluate.plot_title", metric=text(f"evaluation.{metric}")))
+    ax.legend()
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+_FONT_SET = False
+
+
+def _use_japanese_font() -> None:
+    """Use Noto Sans CJK JP (Debian's fonts-noto-cjk) when installed, so Japanese labels render."""
+    global _FONT_SET
+    if _FONT_SET:
+        return
+    from matplotlib import font_manager, rcParams
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for name in ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic"):
+        if name in names:
+            rcParams["font.family"] = [name, "sans-serif"]
+            break
+    _FONT_SET = True
+
+
+if __name__ == "__main__":
+    from tabs.common import launch_kwargs
+
+    with gr.Blocks() as demo:
+        create_tab({"demo": demo})
+    demo.queue().launch(**launch_kwargs())
