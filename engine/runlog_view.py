@@ -210,15 +210,15 @@ def loss_figure(frame: pd.DataFrame, title: str = ""):
     return figure
 
 
-def run_details(run_id: str) -> dict:
-    """Everything the Logs tab shows for one run: record, log text, curve table."""
+def run_details(run_id: str, log_tail: int = None) -> dict:
+    """Everything the Logs tab shows for one run: record, log text (its last lines), curve table."""
     run_id = check_run_id(run_id)
     record = runs.load_run(run_id)
     if record is None:
         raise StudioError("logs.run_not_found", run_id=run_id)
     return {
         "record": record,
-        "log": runs.read_log(run_id),
+        "log": runs.read_log(run_id, tail_lines=log_tail),
         "curve": curve_frame(trainer_log(run_id)),
     }
 

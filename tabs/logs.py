@@ -4,6 +4,7 @@ Widgets, then wiring, then thin handlers over engine.runlog_view. API names (for
 `/list_runs` (kind, status, mine_only) -> table, run picker; `/show_run` (run_id) -> the run;
 `/activity` () -> what is running now.
 """
+import re
 import shutil
 
 import gradio as gr
@@ -15,6 +16,8 @@ from tabs.common import escape, guarded, result_file, session_key, t
 
 ACTIVITY_SECONDS = 5  # how often the "running now" line is refreshed; reading run.json files is cheap
 ALL = "all"
+LOG_TAIL_LINES = 2000  # shown on screen; the download holds the whole log
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def create_tab(shared: dict) -> None:
@@ -27,7 +30,7 @@ def create_tab(shared: dict) -> None:
             [(t("logs.all"), ALL)] + [(t(f"logs.status_{s}"), s) for s in runs.STATUSES], value=ALL, label=t("logs.status")
         )
         mine = gr.Checkbox(value=False, label=t("logs.mine_only"))
-        refresh = gr.Button(t("logs.refresh"), variant="secondary")
+        refresh = gr.Button(t("logs.refresh"), variant="secondary", scale=0, min_width=160)
     activity = gr.Markdown()
     table = gr.Dataframe(
         value=runlog_view.runs_table([]),
@@ -36,6 +39,7 @@ def create_tab(shared: dict) -> None:
         datatype="str",  # names are user text: shown as text, never as markdown or HTML
         wrap=True,
         max_height=360,
+        column_widths=["15%", "8%", "6%", "17%", "8%", "26%", "20%"],
     )
     run_id = gr.Dropdown(
         choices=[], value=None, label=t("logs.run"), info=t("logs.run_info"), allow_custom_value=True
@@ -44,10 +48,13 @@ def create_tab(shared: dict) -> None:
     error = gr.Markdown(visible=False)
     with gr.Accordion(t("logs.error_detail"), open=False, visible=False) as detail_box:
         detail = gr.Code(language=None, interactive=False, show_label=False)
-    summary = gr.Markdown()
+    with gr.Row():
+        summary = gr.Markdown()
+        metrics = gr.Markdown()
+        settings = gr.Markdown()
     plot = gr.Plot(label=t("logs.curves"), visible=False)
     no_curve = gr.Markdown(visible=False)
-    log_text = gr.Textbox(label=t("logs.log"), lines=12, max_lines=30, interactive=False, buttons=["copy"])
+    log_text = gr.Textbox(label=t("logs.log"), lines=12, max_lines=20, interactive=False, buttons=["copy"])
     files = gr.File(label=t("logs.downloads"), file_count="multiple", interactive=False)
     timer = gr.Timer(ACTIVITY_SECONDS)
 
@@ -57,7 +64,7 @@ def create_tab(shared: dict) -> None:
     shared["demo"].load(api_name=False, **listing)
     table.select(pick_row, None, run_id, api_name=False)
     run_id.change(
-        show_run, run_id, [error, detail_box, detail, summary, plot, no_curve, log_text, files], api_name="show_run"
+        show_run, run_id, [error, detail_box, detail, summary, metrics, settings, plot, no_curve, log_text, files], api_name="show_run"
     )
     timer.tick(activity_text, None, activity, api_name="activity", show_progress="hidden")
     shared["logs.run_id"] = run_id  # other tabs may point the Logs tab at the run they just made
@@ -93,10 +100,11 @@ def activity_text() -> str:
 
 @guarded
 def show_run(run_id: str, request: gr.Request = None):
-    """Inputs: run id / Outputs: error, detail accordion, detail, summary, plot, no-curve note, log, files."""
+    """Inputs: run id / Outputs: error, detail accordion, detail, summary, metrics, settings, plot,
+    no-curve note, log, files."""
     if not run_id:  # the picker was emptied by a new listing: clear the view, no error
         return _empty_view()
-    details = runlog_view.run_details(run_id)
+    details = runlog_view.run_details(run_id, log_tail=LOG_TAIL_LINES)
     record, curve, log = details["record"], details["curve"], details["log"]
     error_md, detail_text = _error_parts(record)
     figure = runlog_view.loss_figure(curve, title=record.get("name", ""))
@@ -104,17 +112,17 @@ def show_run(run_id: str, request: gr.Request = None):
         gr.update(value=error_md, visible=bool(error_md)),
         gr.update(visible=bool(detail_text)),
         detail_text,
-        _summary_markdown(record),
+        *_record_markdown(record),
         gr.update(value=figure, visible=figure is not None),
         gr.update(value=text("logs.no_curve"), visible=figure is None),
         log,
-        _downloads(request, record, log, curve),
+        _downloads(request, record, curve),
     )
 
 
 def _empty_view():
     hidden = gr.update(value="", visible=False)
-    return hidden, gr.update(visible=False), "", "", gr.update(value=None, visible=False), hidden, "", None
+    return hidden, gr.update(visible=False), "", "", "", "", gr.update(value=None, visible=False), hidden, "", None
 
 
 def _error_parts(record: dict) -> tuple:
@@ -123,6 +131,8 @@ def _error_parts(record: dict) -> tuple:
         return "", ""
     title = text("logs.error_title" if record["status"] == "failed" else "logs.interrupted_title")
     message = escape(record.get("error") or "").replace("\n", "  \n")
+    if not JAPANESE.search(message):  # an unexpected exception's own words: say it in Japanese first
+        message = f"{escape(text('logs.error_unexplained'))}\n\n{message}" if message else escape(text("logs.error_unexplained"))
     return f"### ⚠️ {escape(title)}\n\n{message}", record.get("error_detail") or ""
 
 
@@ -139,7 +149,8 @@ def _key_value_table(values: dict, empty_key: str) -> str:
     return "\n".join(rows)
 
 
-def _summary_markdown(record: dict) -> str:
+def _record_markdown(record: dict) -> tuple:
+    """(summary, metrics, settings) as three markdown tables, user text escaped."""
     head = {
         text("logs.id"): record.get("id", ""),
         text("logs.kind"): runlog_view.kind_label(record.get("kind", "")),
@@ -149,33 +160,26 @@ def _summary_markdown(record: dict) -> str:
         text("logs.ended"): runlog_view.short_time(record.get("ended", "")),
         text("logs.duration"): runlog_view.duration_text(record),
     }
-    return "\n\n".join(
-        [
-            f"### {escape(text('logs.summary'))}",
-            _key_value_table({k: v for k, v in head.items() if v}, "logs.no_settings"),
-            f"### {escape(text('logs.metrics'))}",
-            _key_value_table(record.get("metrics") or {}, "logs.no_metrics"),
-            f"### {escape(text('logs.settings'))}",
-            _key_value_table(record.get("settings") or {}, "logs.no_settings"),
-        ]
+    return (
+        f"### {escape(text('logs.summary'))}\n\n" + _key_value_table({k: v for k, v in head.items() if v}, "logs.no_settings"),
+        f"### {escape(text('logs.metrics'))}\n\n" + _key_value_table(record.get("metrics") or {}, "logs.no_metrics"),
+        f"### {escape(text('logs.settings'))}\n\n" + _key_value_table(record.get("settings") or {}, "logs.no_settings"),
     )
 
 
-def _downloads(request, record: dict, log: str, curve) -> list:
+def _downloads(request, record: dict, curve) -> list:
     """The log, the curve's numbers (CSV for Excel), the run record and raw trainer log, for this session."""
     run_id = record["id"]
-    files = []
-    log_path = result_file(request, f"{run_id}-log.txt")
-    log_path.write_text(log + "\n", encoding="utf-8")
-    files.append(str(log_path))
-    if not curve.empty:
-        files.append(str(write_download(curve, result_file(request, f"{run_id}-curve.csv"))))
     folder = runs.run_folder(run_id)
-    for name in ("run.json", "trainer_log.jsonl"):
-        if (folder / name).is_file():
-            copy = result_file(request, f"{run_id}-{name}")
-            shutil.copyfile(folder / name, copy)
-            files.append(str(copy))
+    files = []
+    for name in ("log.txt", "curve.csv", "run.json", "trainer_log.jsonl"):
+        if name == "curve.csv":
+            if not curve.empty:
+                files.append(str(write_download(curve, result_file(request, f"{run_id}-{name}"))))
+        elif (folder / name).is_file():
+            target = result_file(request, f"{run_id}-{name}")
+            shutil.copyfile(folder / name, target)
+            files.append(str(target))
     return files
 
 

@@ -173,3 +173,12 @@ def test_cli_shows_one_run_and_saves_its_plot(home, tmp_path, capsys):
     assert result["run"]["id"] == made["train"]
     assert result["curve_points"] == 4
     assert (tmp_path / "p.png").is_file()
+
+
+def test_details_can_show_only_the_end_of_a_long_log(home):
+    run = runs.start_run("train", "long")
+    for number in range(50):
+        run.log(f"line {number}")
+    run.finish("finished")
+    shown = runlog_view.run_details(run.id, log_tail=3)["log"].splitlines()
+    assert len(shown) == 3 and shown[-1].endswith("status: finished") and shown[0].endswith("line 48")

@@ -45,7 +45,7 @@ def test_logs_tab_lists_filters_and_shows_runs(home):
         assert table["data"] == []  # none of these was started by this browser session
 
         # A failed run: the plain Japanese message first, the traceback apart.
-        error, detail, summary, plot, no_curve, log, files = client.predict(failed.id, api_name="/show_run")
+        error, detail, summary, metrics, settings, plot, no_curve, log, files = client.predict(failed.id, api_name="/show_run")
         error_text = error["value"] if isinstance(error, dict) else error
         assert "エラーで終わりました" in error_text
         assert "実行「model-x」が見つかりません" in error_text
@@ -55,12 +55,12 @@ def test_logs_tab_lists_filters_and_shows_runs(home):
         assert no_curve["visible"] is True and "損失の記録" in no_curve["value"]
 
         # A training run: summary (user text escaped), curve, log, downloads.
-        error, detail, summary, plot, no_curve, log, files = client.predict(train.id, api_name="/show_run")
+        error, detail, summary, metrics, settings, plot, no_curve, log, files = client.predict(train.id, api_name="/show_run")
         assert (error.get("visible") is False) if isinstance(error, dict) else not error
         assert "&lt;b&gt;太字&lt;/b&gt;&#124;名前" in summary
         assert "<b>" not in summary
-        assert "| learning_rate | 0.0005 |" in summary
-        assert "| eval_loss | 0.35 |" in summary
+        assert "| learning_rate | 0.0005 |" in settings
+        assert "| eval_loss | 0.35 |" in metrics
         plot_value = plot["value"] if "value" in plot else plot
         assert plot_value["type"] == "matplotlib" and plot_value["plot"].startswith("data:image/")
         assert "epoch 1 done" in log and "status: finished" in log
@@ -85,3 +85,17 @@ def test_empty_history_says_so(home):
         assert picker["choices"] == []
         assert activity == "いま動いている処理はありません。"
         assert client.predict(api_name="/activity") == "いま動いている処理はありません。"
+
+
+def test_an_unexpected_exception_is_introduced_in_japanese(home):
+    run = runs.start_run("train", "nan")
+    try:
+        raise FloatingPointError("loss became <nan>")
+    except FloatingPointError as exc:
+        run.fail(exc)
+    error, detail = logs._error_parts(runs.load_run(run.id))
+    first, rest = error.split("\n\n", 1)
+    assert first == "### ⚠️ この実行はエラーで終わりました"
+    assert rest.startswith("予期しないエラーで止まりました")
+    assert "FloatingPointError: loss became &lt;nan&gt;" in rest
+    assert "Traceback" in detail
