@@ -47,8 +47,9 @@ def create_tab(shared: dict) -> None:
             gr.Markdown(t("train.csv_info"))
             sample = gr.Button(t("train.use_sample"), size="sm")
             with gr.Row():
-                input_col = gr.Dropdown(label=t("train.input_column"), choices=[], allow_custom_value=False)
-                output_col = gr.Dropdown(label=t("train.output_column"), choices=[], allow_custom_value=False)
+                # Choices arrive with the upload; any value is re-checked by select_columns anyway.
+                input_col = gr.Dropdown(label=t("train.input_column"), choices=[], allow_custom_value=True)
+                output_col = gr.Dropdown(label=t("train.output_column"), choices=[], allow_custom_value=True)
             summary = gr.Markdown()
             preview = gr.Dataframe(label=t("train.preview"), interactive=False, max_height=260)
         with gr.Column(scale=1):

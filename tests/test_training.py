@@ -1,0 +1,165 @@
+"""The training engine on a tiny scratch T5: real Seq2SeqTrainer runs of a few steps."""
+import math
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import TrainerCallback
+
+from engine import runs, store
+from engine.config import TrainConfig
+from engine.jobs import JOBS
+from engine.jsonio import read_json, read_jsonl
+from engine.messages import StudioError
+from engine.training import last_complete_checkpoint, train
+
+PAIRS = Path(__file__).parent / "data" / "pairs.csv"
+
+
+def config(name="m", **overrides):
+    values = dict(csv=str(PAIRS), name=name, max_steps=4, batch_size=4, validation_split=0.2, eval_every=2)
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+def test_a_few_steps_make_a_complete_stored_model(home):
+    outcome = train(config("first"))
+    assert outcome.status == "finished" and outcome.steps == 4
+    assert math.isfinite(outcome.metrics["train_loss"]) and math.isfinite(outcome.metrics["eval_loss"])
+    folder = Path(outcome.path)
+    assert {"model.safetensors", "tokenizer.json", "run.json", "README.md", "trainer_log.jsonl", "log.txt"} <= {
+        p.name for p in folder.iterdir()}
+    assert not (folder / "training_args.bin").exists()  # a pickle: never stored
+    meta = read_json(folder / "run.json")
+    assert meta["status"] == "finished" and meta["data_rows"] == 12 and len(meta["data_sha256"]) == 64
+    assert meta["settings"]["learning_rate"] == 3e-4 and meta["base_model"] == "scratch"
+    steps = [r["step"] for r in read_jsonl(folder / "trainer_log.jsonl") if "loss" in r]
+    assert steps and steps == sorted(steps) and steps[-1] == 4
+    assert store.model_names() == ["first"]
+    assert runs.list_runs(kind="train")[0]["status"] == "finished"
+
+
+def test_continue_training_a_stored_model(home):
+    train(config("base"))
+    outcome = train(config("child", base="base", max_steps=2))
+    assert outcome.status == "finished"
+    assert read_json(Path(outcome.path) / "run.json")["base_model"] == "base"
+
+
+def test_save_only_stores_the_base_without_training(home):
+    outcome = train(config("plain", save_only=True))
+    assert outcome.status == "finished" and outcome.steps == 0
+    assert not (Path(outcome.path) / "trainer_log.jsonl").exists()
+    assert "plain" in store.model_names()
+
+
+def test_stop_mid_run_keeps_a_usable_model_marked_stopped(home):
+    job = JOBS.start(config("stopme", max_steps=2000, eval_every=1000), owner="tester")
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(r.get("step", 0) >= 2 for r in read_jsonl(job.run.trainer_log_path)):
+        time.sleep(0.05)
+    assert JOBS.stop("tester")
+    assert job.done.wait(60)
+    assert job.outcome.status == "stopped" and 2 <= job.outcome.steps < 2000
+    assert store.load_meta("stopme")["status"] == "stopped"
+    assert runs.load_run(job.run.id)["status"] == "stopped"
+
+
+def test_only_one_training_at_a_time(home):
+    job = JOBS.start(config("one", max_steps=2000, eval_every=1000), owner="a")
+    try:
+        with pytest.raises(StudioError) as info:
+            JOBS.start(config("two"), owner="b")
+        assert info.value.key == "train.busy" and "one" in info.value.message()
+    finally:
+        JOBS.stop("a")
+        job.done.wait(60)
+
+
+class PoisonWeights(TrainerCallback):
+    """Turns the weights into NaN after step 1, as a diverging run would."""
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if state.global_step == 1:
+            with torch.no_grad():
+                for parameter in model.parameters():
+                    parameter.fill_(float("nan"))
+
+
+def test_non_finite_loss_stops_with_a_clear_error(home):
+    with pytest.raises(StudioError) as info:
+        train(config("nan", max_steps=6, eval_every=1), extra_callbacks=[PoisonWeights()])
+    assert info.value.key == "train.non_finite_loss"
+    assert "学習率" in info.value.message()
+    record = runs.list_runs(kind="train")[0]
+    assert record["status"] == "failed" and "発散" in record["error"]
+    assert store.model_names() == []
+
+
+def test_crash_while_saving_leaves_nothing_that_looks_finished(home, monkeypatch):
+    def explode(meta):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr("engine.training.render_model_card", explode)
+    with pytest.raises(OSError):
+        train(config("crash"))
+    assert store.model_names() == []
+    assert list(store.models_root().iterdir()) == []  # no staging folder left behind either
+    assert runs.list_runs(kind="train")[0]["status"] == "failed"
+
+
+def test_leftover_staging_folder_is_never_listed_and_is_cleaned(home):
+    leftover = store.models_root() / ".staging-half-1234"
+    leftover.mkdir(parents=True)
+    (leftover / "run.json").write_text('{"status": "finished"}')
+    (leftover / "model.safetensors").write_bytes(b"partial")
+    half = store.models_root() / "half"
+    half.mkdir()
+    (half / "model.safetensors").write_bytes(b"no metadata, no tokenizer")
+    assert store.model_names() == []
+    assert store.clean_staging() == 1 and not leftover.exists()
+
+
+@pytest.mark.parametrize("overrides, key", [
+    ({"name": "../evil"}, "common.name_bad_chars"),
+    ({"name": "a/b"}, "common.name_bad_chars"),
+    ({"name": ""}, "common.name_empty"),
+    ({"batch_size": 0}, "train.bad_number"),
+    ({"learning_rate": -1.0}, "train.bad_number"),
+    ({"max_input_length": 0}, "train.bad_number"),
+    ({"epochs": -3.0, "max_steps": 0}, "train.bad_number"),
+    ({"early_stopping_patience": 2, "validation_split": 0.0}, "train.early_stopping_needs_validation"),
+    ({"optimizer": "sgd-ish"}, "train.bad_choice"),
+])
+def test_bad_settings_are_refused_before_anything_starts(home, overrides, key):
+    with pytest.raises(StudioError) as info:
+        train(config(**overrides))
+    keys = [e.key for e in getattr(info.value, "errors", [info.value])]
+    assert key in keys
+    assert runs.list_runs() == [] and store.model_names() == []
+
+
+def test_hub_base_offline_gets_a_clear_message(home, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(StudioError) as info:
+        train(config("hub", base="retrieva-jp/t5-small-short"))
+    assert info.value.key == "train.hub_offline"
+
+
+def test_existing_name_is_refused(home):
+    train(config("same", save_only=True))
+    with pytest.raises(StudioError) as info:
+        train(config("same"))
+    assert info.value.key == "store.exists"
+
+
+def test_only_complete_checkpoints_count(tmp_path):
+    for step, complete in ((2, True), (4, False)):
+        folder = tmp_path / "checkpoints" / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        (folder / "model.safetensors").write_bytes(b"x")
+        if complete:
+            (folder / "trainer_state.json").write_text("{}")
+    assert last_complete_checkpoint(tmp_path).name == "checkpoint-2"
