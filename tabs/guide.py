@@ -94,10 +94,12 @@ def glossary_info(term: str):
 
 
 def table_of_contents() -> str:
+    """The sections of every page as a markdown list; a page's later sections nest under its first."""
     lines = []
     for page in PAGES:
-        for anchor, title in SECTION.findall(read_page(page)):
-            lines.append(f"- [{title.strip()}](#{anchor})")
+        for index, (anchor, title) in enumerate(SECTION.findall(read_page(page))):
+            indent = "    " if page == "glossary.md" and index else ""
+            lines.append(f"{indent}- [{title.strip()}](#{anchor})")
     return "\n".join(lines)
 
 
