@@ -6,6 +6,7 @@ ProgressCallback, which appends one JSON line per log step to the run's trainer_
 turns a stop request into `control.should_training_stop` at the next step.
 """
 import math
+import re
 import os
 import shutil
 import threading
@@ -37,6 +38,7 @@ from engine.scratch import build_scratch
 MIN_TRAIN_ROWS = 2
 UNKNOWN_WARN_SHARE = 0.05  # more <unk> than this means the base vocabulary cannot spell the data
 STOP_FILE = "STOP"  # a stop request another process (the UI, a script) can leave in the run folder
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")  # t5-small, google/flan-t5-base
 
 
 @dataclass
@@ -120,7 +122,7 @@ def resolve_base(base: str) -> tuple:
         pass  # not a valid store name, may still be a path or a Hub id
     if Path(base).expanduser().is_dir():
         return "path", Path(base).expanduser()
-    if base.count("/") == 1 and not base.startswith((".", "/")):
+    if HUB_ID.match(base):
         return "hub", base
     raise StudioError("train.base_not_found", base=base)
 

@@ -7,6 +7,7 @@ import gradio as gr
 import pandas as pd
 
 from engine import store
+from engine.catalog import card_entries
 from engine.config import OPTIMIZERS, SCHEDULERS, SIZES, TrainConfig
 from engine.csvdata import guess_column, read_table, select_columns
 from engine.jobs import JOBS, progress
@@ -28,13 +29,8 @@ NUMBER_FIELDS = (  # (config field, precision: 0 = integer, None = float)
 def base_choices() -> list:
     """scratch, the user's stored models, then the catalog's Hub ids (usable when online)."""
     choices = ["scratch", *store.model_names()]
-    try:
-        from engine.catalog import hub_ids
-
-        choices += [i for i in hub_ids() if i not in choices]
-    except ImportError:
-        pass
-    return choices
+    hub_ids = [e.id for e in card_entries() if e.source == "card" and e.generation_base]
+    return choices + [i for i in hub_ids if i not in choices]
 
 
 def create_tab(shared: dict) -> None:
