@@ -130,7 +130,8 @@ def _read_text(handle, count: int, dim: int) -> tuple:
         if len(parts) != dim + 1:
             raise StudioError("vectors.bad_row", row=row, found=len(parts) - 1, expected=dim)
         try:
-            matrix[len(words)] = np.asarray(parts[1:], dtype=np.float32)
+            with np.errstate(over="ignore"):  # 1e39 becomes inf here and is refused with the NaNs
+                matrix[len(words)] = np.asarray(parts[1:], dtype=np.float32)
         except ValueError:
             bad = next((p for p in parts[1:] if not _is_number(p)), "?")
             raise StudioError("vectors.bad_value", row=row, value=bad[:20]) from None
