@@ -206,8 +206,9 @@ def format_parameters(count) -> str:
 
 
 def japanese_mark(entry: CatalogEntry) -> str:
-    """◎ / △ / × for how well the tokenizer spells Japanese; — when unknown."""
-    return {"good": "◎", "partial": "△", "poor": "×"}.get((entry.tokenizer or {}).get("japanese"), "—")
+    """How well the tokenizer spells Japanese, in words (a bare ◎/× is hard to read at table size)."""
+    support = (entry.tokenizer or {}).get("japanese")
+    return text(f"catalog.japanese_{support}") if support in JAPANESE_SUPPORT else "—"
 
 
 def summary_rows(entries: list) -> list:
@@ -221,7 +222,7 @@ def summary_rows(entries: list) -> list:
         organisation = text("catalog.org_mine") if entry.organisation == MINE else entry.organisation
         rows.append([
             entry.id, organisation, entry.size or "—", format_parameters(entry.parameters), languages or "—",
-            japanese_mark(entry), entry.license or "—", "○" if entry.generation_base else "×",
+            japanese_mark(entry), entry.license or "—", text("catalog.yes") if entry.generation_base else text("catalog.no"),
         ])
     return rows
 
@@ -259,8 +260,10 @@ def render_entry(entry: CatalogEntry) -> str:
     """Markdown of one entry: a facts table, the tokenizer note, links, then the card's body."""
     if entry.source == "broken":
         return f"### ⚠️ {cell(entry.id)}\n\n{cell(entry.error)}\n"
-    title = cell(entry.family or entry.id)
-    lines = [f"## {cell(entry.id)}", "", f"*{title}*", "", "| | |", "| --- | --- |"]
+    head = f"| {text('catalog.fact_field')} | {text('catalog.fact_value')} |"
+    if entry.source == "mine":  # the generated card already says what it is, with the Hub link
+        return entry.body.strip() + "\n"
+    lines = [f"## {cell(entry.id)}", "", f"*{cell(entry.family or entry.id)}*", "", head, "| --- | --- |"]
     lines += [f"| {name} | {value} |" for name, value in _facts(entry)]
     note = (entry.tokenizer or {}).get("notes")
     if note:

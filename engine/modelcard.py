@@ -93,7 +93,8 @@ def render_body(meta: dict) -> str:
     name = cell(meta.get("name", ""))
     base = meta.get("base_model") or "scratch"
     hub_url = meta.get("hub_url") or ""
-    repo_for_code = meta.get("hub_repo_id") or meta.get("name", "")
+    # On the Hub the card names its repo; here it can only point at wherever the folder is copied.
+    repo_for_code = meta.get("hub_repo_id") or f"path/to/{meta.get('name', '')}"
     lines = [
         f"# {name}",
         "",

@@ -33,7 +33,7 @@ def create_tab(shared: dict) -> None:
         )
         size = gr.Dropdown([(t("catalog.all"), ALL)] + [(s, s) for s in catalog.SIZES], value=ALL, label=t("catalog.filter_size"))
         organisation = gr.Dropdown(_organisation_choices(), value=ALL, label=t("catalog.filter_organisation"))
-        refresh = gr.Button(t("catalog.refresh"), variant="secondary")
+        refresh = gr.Button(t("catalog.refresh"), variant="secondary", scale=0, min_width=140)
     entries = catalog.list_entries()
     table = gr.Dataframe(
         value=catalog.summary_rows(entries),
