@@ -14,7 +14,7 @@ from engine.csvdata import write_download
 from engine.messages import text
 from tabs.common import escape, guarded, result_file, session_key, t
 
-ACTIVITY_SECONDS = 5  # how often the "running now" line is refreshed; reading run.json files is cheap
+ACTIVITY_SECONDS = 10  # how often the "running now" line is refreshed; every open page polls
 ALL = "all"
 LOG_TAIL_LINES = 2000  # shown on screen; the download holds the whole log
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -66,7 +66,8 @@ def create_tab(shared: dict) -> None:
     run_id.change(
         show_run, run_id, [error, detail_box, detail, summary, metrics, settings, plot, no_curve, log_text, files], api_name="show_run"
     )
-    timer.tick(activity_text, None, activity, api_name="activity", show_progress="hidden")
+    # Outside the queue: the "running now" line must never wait behind a training job.
+    timer.tick(activity_text, None, activity, api_name="activity", show_progress="hidden", queue=False)
     shared["logs.run_id"] = run_id  # other tabs may point the Logs tab at the run they just made
 
 
