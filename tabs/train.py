@@ -54,13 +54,17 @@ def create_tab(shared: dict) -> None:
                                value="scratch", allow_custom_value=True)
             size = gr.Radio(label=t("train.size"), info=t("train.size_info"), choices=list(SIZES), value=defaults.size)
             with gr.Accordion(t("train.hyperparameters"), open=False):
-                numbers = [gr.Number(label=t(f"train.{field}"), info=t(f"train.{field}_info"),
-                                     value=getattr(defaults, field), precision=precision)
-                           for field, precision in NUMBER_FIELDS]
-                optimizer = gr.Dropdown(label=t("train.optimizer"), info=t("train.optimizer_info"),
-                                        choices=list(OPTIMIZERS), value=defaults.optimizer)
-                scheduler = gr.Dropdown(label=t("train.scheduler"), info=t("train.scheduler_info"),
-                                        choices=list(SCHEDULERS), value=defaults.scheduler)
+                numbers = []
+                for start in range(0, len(NUMBER_FIELDS), 2):
+                    with gr.Row(equal_height=True):
+                        numbers += [gr.Number(label=t(f"train.{field}"), info=t(f"train.{field}_info"),
+                                              value=getattr(defaults, field), precision=precision, min_width=160)
+                                    for field, precision in NUMBER_FIELDS[start:start + 2]]
+                with gr.Row(equal_height=True):
+                    optimizer = gr.Dropdown(label=t("train.optimizer"), info=t("train.optimizer_info"),
+                                            choices=list(OPTIMIZERS), value=defaults.optimizer)
+                    scheduler = gr.Dropdown(label=t("train.scheduler"), info=t("train.scheduler_info"),
+                                            choices=list(SCHEDULERS), value=defaults.scheduler)
             with gr.Row():
                 start = gr.Button(t("train.start"), variant="primary")
                 save_only = gr.Button(t("train.save_only"))
@@ -130,12 +134,12 @@ def check_data(path, input_col, output_col):
     except StudioError as exc:
         return _problems(exc.message().split("\n")), None
     lines = [text("train_ui.summary", rows=len(frame), encoding=table.encoding)]
-    lines += [f"- ⚠️ {escape(text(key, **params))}" for key, params in table.warnings[:10]]
+    lines += [f"- {escape(text('train_ui.note', message=text(key, **params)))}" for key, params in table.warnings[:10]]
     return "\n".join(lines), frame.head(PREVIEW_ROWS)
 
 
 def _problems(messages: list) -> str:
-    return "\n".join(f"- ❌ {escape(m.lstrip('・'))}" for m in messages)
+    return "\n".join(f"- **{escape(text('train_ui.problem', message=m.lstrip('・')))}**" for m in messages)
 
 
 # Training -------------------------------------------------------------------------------------
@@ -228,7 +232,7 @@ def render_status(info: dict) -> str:
                    loss=_num(info.get("loss")), eval_loss=_num(info.get("eval_loss")),
                    lr=_num(info.get("learning_rate"), "{:.2e}"), elapsed=_clock(info.get("elapsed")),
                    eta=_clock(info.get("eta")))
-    error = f"<div class='t5s-error'>❌ {escape(info['error'])}</div>" if info.get("error") else ""
+    error = f"<div class='t5s-error' style='color:#b91c1c'>{escape(info['error'])}</div>" if info.get("error") else ""
     return (
         f"<div class='t5s-progress'><b>{escape(info['name'])}</b> — {escape(label)} ({share * 100:.0f}%)"
         f"<div style='background:#e5e7eb;border-radius:6px;height:14px;margin:6px 0'>"

@@ -63,4 +63,4 @@ def test_broken_upload_is_explained(client, tmp_path):
 
 def test_sample_data_is_ready_to_train(client):
     input_col, output_col, summary, _ = client.predict(api_name="/use_sample")
-    assert "✅" in summary and input_col["value"] == "Input"
+    assert "行を読み込みました" in summary and input_col["value"] == "Input"
