@@ -21,8 +21,12 @@ ROYAL_FEMALE = {"女王", "王妃", "王女", "妃", "姫", "皇后", "女帝", 
 
 @pytest.fixture(scope="session")
 def chive_cache(tmp_path_factory):
-    """chiVe converted once per test session (seconds); the folder of the cached set."""
-    session_home = tmp_path_factory.mktemp("chive-home")
+    """chiVe converted once per test session (seconds); the folder of the cached set.
+
+    The home lies at a fixed place under the session's base temp folder, so the tab tests'
+    fixture (same code) finds the conversion done; ensure_cache() is a no-op then.
+    """
+    session_home = tmp_path_factory.getbasetemp() / "chive-home"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(paths.HOME_ENV, str(session_home))
         return vectors_chive.ensure_cache()
