@@ -14,6 +14,7 @@ from engine.jobs import JOBS, progress
 from engine.messages import StudioError, text
 from engine.paths import SAMPLES_DIR
 from tabs.common import escape, guarded, guarded_gen, session_folder, stash_upload, t
+from tabs.guide import glossary_info, glossary_link
 
 SAMPLE_CSV = SAMPLES_DIR / "sample_train.csv"
 POLL_SECONDS = 1.0
@@ -54,16 +55,17 @@ def create_tab(shared: dict) -> None:
                                value="scratch", allow_custom_value=True)
             size = gr.Radio(label=t("train.size"), info=t("train.size_info"), choices=list(SIZES), value=defaults.size)
             with gr.Accordion(t("train.hyperparameters"), open=False):
+                gr.Markdown(glossary_links())
                 numbers = []
                 for start in range(0, len(NUMBER_FIELDS), 2):
                     with gr.Row(equal_height=True):
-                        numbers += [gr.Number(label=t(f"train.{field}"), info=t(f"train.{field}_info"),
+                        numbers += [gr.Number(label=t(f"train.{field}"), info=glossary_info(field),
                                               value=getattr(defaults, field), precision=precision, min_width=160)
                                     for field, precision in NUMBER_FIELDS[start:start + 2]]
                 with gr.Row(equal_height=True):
-                    optimizer = gr.Dropdown(label=t("train.optimizer"), info=t("train.optimizer_info"),
+                    optimizer = gr.Dropdown(label=t("train.optimizer"), info=glossary_info("optimizer"),
                                             choices=list(OPTIMIZERS), value=defaults.optimizer)
-                    scheduler = gr.Dropdown(label=t("train.scheduler"), info=t("train.scheduler_info"),
+                    scheduler = gr.Dropdown(label=t("train.scheduler"), info=glossary_info("scheduler"),
                                             choices=list(SCHEDULERS), value=defaults.scheduler)
             with gr.Row():
                 start = gr.Button(t("train.start"), variant="primary")
@@ -89,6 +91,12 @@ def create_tab(shared: dict) -> None:
     stop.click(stop_training, [owner], [status], api_name="stop", concurrency_limit=None)
     shared["demo"].load(watch, [owner], watch_outputs, api_name="watch", concurrency_limit=None)
     shared["demo"].load(lambda: gr.update(choices=base_choices()), None, [base], api_name=False)
+
+
+def glossary_links() -> str:
+    """One line of links from this form to the guide's entries for its terms."""
+    terms = [field for field, _ in NUMBER_FIELDS] + ["optimizer", "scheduler"]
+    return "📖 " + " · ".join(glossary_link(term, label=text(f"train.{term}")) for term in terms)
 
 
 def _suggest_name() -> str:
