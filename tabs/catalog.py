@@ -20,8 +20,12 @@ COLUMNS = ("col_id", "col_organisation", "col_size", "col_parameters", "col_lang
 
 
 def on_space() -> bool:
-    """On a Hugging Face Space people sign in with OAuth; locally they paste a token."""
-    return bool(os.environ.get("SPACE_ID"))
+    """On a Hugging Face Space people sign in with OAuth; locally they paste a token.
+
+    Same test as gradio's own (SYSTEM=spaces and SPACE_ID): elsewhere gradio would "mock" the
+    sign-in with the server's own Hub login, which must never stand in for a visitor's token.
+    """
+    return os.environ.get("SYSTEM") == "spaces" and bool(os.environ.get("SPACE_ID"))
 
 
 def create_tab(shared: dict) -> None:

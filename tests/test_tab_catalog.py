@@ -87,3 +87,26 @@ def test_publish_from_the_tab(home, monkeypatch, caplog):
         assert "https://huggingface.co/teacher/my-repo" in card
     assert store.load_meta("my-model")["hub_url"] == "https://huggingface.co/teacher/my-repo"
     assert FAKE_TOKEN not in caplog.text
+
+
+def test_space_detection_and_sign_in_handler(home, monkeypatch):
+    monkeypatch.setenv("SPACE_ID", "teacher/t5-studio")
+    monkeypatch.delenv("SYSTEM", raising=False)
+    assert not catalog_tab.on_space()  # SPACE_ID alone: gradio would mock sign-in with the server's login
+    monkeypatch.setenv("SYSTEM", "spaces")
+    assert catalog_tab.on_space()
+    make_model("my-model")
+    with pytest.raises(gr.Error) as info:  # not signed in: no token, nothing sent, no server token used
+        catalog_tab.push_with_login("my-model", "my-repo", True, "", None)
+    assert "トークンがありません" in str(info.value)
+
+
+def test_on_a_space_sign_in_replaces_the_token_field(home, monkeypatch):
+    pytest.importorskip("authlib", reason="gradio[oauth] is needed for the Space sign-in button")
+    monkeypatch.setenv("SYSTEM", "spaces")
+    monkeypatch.setenv("SPACE_ID", "teacher/t5-studio")
+    with gr.Blocks() as demo:
+        catalog_tab.create_tab({"demo": demo})
+    blocks = list(demo.blocks.values())
+    assert any(isinstance(b, gr.LoginButton) for b in blocks)
+    assert not any(isinstance(b, gr.Textbox) and b.type == "password" for b in blocks)
