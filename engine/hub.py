@@ -188,9 +188,11 @@ def push_model(name: str, repo_name: str, token: str, private: bool = True, comm
         url = f"{HUB_URL}/{repo_id}"
         card_meta = {**meta, "hub_url": url, "hub_repo_id": repo_id}
         message = (commit_message or "").strip() or f"Upload {name} from T5 Studio"
-        # The staging folder lies inside the store under the staging prefix, so a kill
-        # mid-push leaves nothing that clean_staging() does not sweep away at startup.
-        with tempfile.TemporaryDirectory(dir=store.models_root(), prefix=f"{store.STAGING_PREFIX}push-") as tmp:
+        # The upload folder lies inside the store (hard links need one filesystem) and is named
+        # like a staging folder with our pid, so clean_staging() leaves it alone while we live
+        # and sweeps it away after a kill.
+        prefix = f"{store.STAGING_PREFIX}push-{os.getpid()}-"
+        with tempfile.TemporaryDirectory(dir=store.models_root(), prefix=prefix) as tmp:
             files = _stage_upload(folder, render_model_card(card_meta), Path(tmp))
             api.upload_folder(repo_id=repo_id, folder_path=tmp, commit_message=message[:200],
                               token=token, repo_type="model")
