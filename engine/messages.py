@@ -57,6 +57,20 @@ class ValidationErrors(StudioError):
         return "\n".join(f"・{e.message(lang)}" for e in self.errors)
 
 
+def explain_os_error(exc: BaseException):
+    """A StudioError for the OS failures a user can act on (disk full, no permission), else None."""
+    import errno
+
+    if not isinstance(exc, OSError):
+        return None
+    path = exc.filename or ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StudioError("common.disk_full", path=path)
+    if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return StudioError("common.home_unwritable", path=path)
+    return None
+
+
 def raise_all(errors: list) -> None:
     """Raise nothing, the one error, or all of them together."""
     if len(errors) == 1:

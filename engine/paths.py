@@ -15,7 +15,15 @@ def data_home() -> Path:
         home = SPACE_HOME
     else:
         home = Path.cwd() / "studio_data"
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        writable = os.access(home, os.W_OK)
+    except OSError:
+        writable = False
+    if not writable:
+        from engine.messages import StudioError
+
+        raise StudioError("common.home_unwritable", path=str(home))
     return home
 
 

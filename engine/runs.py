@@ -125,7 +125,7 @@ def attach_run(run_id: str, live: bool = True) -> Run:
     return Run(record, folder)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -142,7 +142,7 @@ def _is_orphaned(data: dict) -> bool:
     pid = data.get("pid")
     if pid == os.getpid():
         return data["id"] not in _LIVE_RUNS
-    return not pid or not _pid_alive(pid)
+    return not pid or not pid_alive(pid)
 
 
 def load_run(run_id: str) -> dict:

@@ -14,6 +14,7 @@ from pathlib import Path
 from engine import paths
 from engine.jsonio import read_json, write_json
 from engine.messages import StudioError
+from engine.runs import pid_alive
 from engine.names import check_name
 
 META_FILE = "run.json"
@@ -94,7 +95,8 @@ def staging(name: str, tag: str = None):
     writes into the same one; by default it is random.
     """
     name = check_new_name(name)
-    tmp = models_root() / f"{STAGING_PREFIX}{name}-{tag or secrets.token_hex(4)}"
+    # The pid in the name lets a later start tell a dead process's leftovers from live work.
+    tmp = models_root() / f"{STAGING_PREFIX}{name}-{os.getpid()}-{tag or secrets.token_hex(4)}"
     tmp.mkdir(exist_ok=bool(tag))
     try:
         yield tmp
@@ -108,12 +110,21 @@ def staging(name: str, tag: str = None):
 
 
 def clean_staging() -> int:
-    """Remove staging folders left by killed processes; returns how many were removed."""
+    """Remove staging folders left by processes that are gone; returns how many were removed."""
     removed = 0
     for folder in models_root().glob(f"{STAGING_PREFIX}*"):
+        pid = _staging_pid(folder.name)
+        if pid is not None and pid != os.getpid() and pid_alive(pid):
+            continue  # another process is saving right now
         shutil.rmtree(folder, ignore_errors=True)
         removed += 1
     return removed
+
+
+def _staging_pid(folder_name: str):
+    parts = folder_name.rsplit("-", 2)
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+
 
 
 def delete_model(name: str) -> None:

@@ -31,7 +31,7 @@ from engine import runs, store
 from engine.config import OPTIMIZERS, TrainConfig
 from engine.csvdata import load_pairs
 from engine.jsonio import append_jsonl, write_json
-from engine.messages import StudioError, text
+from engine.messages import StudioError, explain_os_error, text
 from engine.modelcard import render_model_card
 from engine.scratch import build_scratch
 
@@ -299,11 +299,14 @@ def train(config: TrainConfig, owner: str = "", stop_event: threading.Event = No
     try:
         return _train_in_run(config, run, state, stop_event, extra_callbacks or [], resume_run_id)
     except BaseException as exc:
+        explained = explain_os_error(exc)  # disk full, unwritable folder: say so in plain words
         if state.is_main_process:
             if isinstance(exc, KeyboardInterrupt):
                 run.finish("interrupted", error=text("train.status_interrupted"))
             else:
-                run.fail(exc)
+                run.fail(explained or exc)
+        if explained:
+            raise explained from exc
         raise
 
 
@@ -384,7 +387,7 @@ def _save(model, tokenizer, trainer, config, run, state, meta, status, metrics, 
     """Write the model into a staging folder, then rename it into the store in one step."""
     target = store.models_root() / config.name
     if state.num_processes > 1:
-        staging = store.models_root() / f"{store.STAGING_PREFIX}{config.name}-{run.id}"
+        staging = store.models_root() / f"{store.STAGING_PREFIX}{config.name}-{run.record.pid}-{run.id.replace('-', '')}"
         if state.is_main_process:
             staging.mkdir(exist_ok=True)
         state.wait_for_everyone()

@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from engine import paths
-from engine.messages import LANGUAGES, StudioError, text, texts
+from engine.messages import LANGUAGES, StudioError, explain_os_error, text, texts
 
 log = logging.getLogger("t5studio")
 
@@ -35,6 +35,7 @@ def escape(value) -> str:
 
 def error_for(exc: BaseException) -> gr.Error:
     """The gr.Error a user sees for an exception: our message for StudioError, a short one otherwise."""
+    exc = explain_os_error(exc) or exc
     if isinstance(exc, StudioError):
         return gr.Error(escape(exc.message()), print_exception=False)
     log.exception("unexpected error", exc_info=exc)

@@ -163,3 +163,27 @@ def test_only_complete_checkpoints_count(tmp_path):
         if complete:
             (folder / "trainer_state.json").write_text("{}")
     assert last_complete_checkpoint(tmp_path).name == "checkpoint-2"
+
+
+def test_crash_from_a_full_disk_is_explained(home, monkeypatch):
+    import errno
+
+    def full(meta):
+        raise OSError(errno.ENOSPC, "No space left on device", str(home / "models"))
+
+    monkeypatch.setattr("engine.training.render_model_card", full)
+    with pytest.raises(StudioError) as info:
+        train(config("full"))
+    assert info.value.key == "common.disk_full" and "空き容量" in info.value.message()
+    assert store.model_names() == [] and runs.list_runs()[0]["error"].startswith("保存先の空き容量")
+
+
+def test_unwritable_data_home_is_explained(tmp_path, monkeypatch):
+    from engine import paths
+
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    monkeypatch.setenv("T5STUDIO_HOME", str(blocked / "home"))
+    with pytest.raises(StudioError) as info:
+        paths.models_dir()
+    assert info.value.key == "common.home_unwritable" and "T5STUDIO_HOME" in info.value.message()
