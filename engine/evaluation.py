@@ -49,24 +49,26 @@ def aggregate(rows: pd.DataFrame) -> dict:
 
 
 def evaluate_model(model: str, frame: pd.DataFrame, settings: GenerationSettings = None, progress=None,
-                   owner: str = "", data_sha256: str = "", record: bool = True) -> EvaluationResult:
+                   owner: str = "", data_sha256: str = "", record: bool = True,
+                   allow_paths: bool = True) -> EvaluationResult:
     """Generate an output for each Input of `frame` and compare it with Output (and Correct).
 
     frame: columns Input, Output[, Correct] (as engine.csvdata.select_columns returns).
     progress: optional callable(done_rows, total_rows).
     record: write a run and append to the model's meta (off for quick checks).
+    allow_paths: accept local folders as models (the CLI does; the web app does not).
     """
     settings = (settings or GenerationSettings()).check()
     # One output per row is compared; more would need a rule for which one counts.
     settings = GenerationSettings.from_dict({**settings.to_dict(), "num_outputs": 1})
-    kind, _ = resolve_source(model)
+    kind, _ = resolve_source(model, allow_paths)
     run = None
     if record:
         run = runs.start_run("evaluate", name=model, owner=owner, settings={
             "model": model, "rows": len(frame), "data_sha256": data_sha256,
             "has_correct": "Correct" in frame.columns, **settings.to_dict()})
     try:
-        loaded = load_model(model)
+        loaded = load_model(model, allow_paths)
         inputs = list(frame["Input"])
         results = generate_batch(loaded, inputs, settings, progress=progress, with_scores=False)
         generated = [c[0].text if c else "" for c in results]
@@ -94,13 +96,14 @@ def _remember(model: str, run_id: str, data_sha256: str, values: dict) -> None:
 
 
 def evaluate_models(models: list, frame: pd.DataFrame, settings: GenerationSettings = None, progress=None,
-                    owner: str = "", data_sha256: str = "") -> list:
+                    owner: str = "", data_sha256: str = "", allow_paths: bool = True) -> list:
     """evaluate_model for each model in turn; progress(done, total) counts rows over all models."""
     results = []
     total = len(frame) * len(models)
     for k, model in enumerate(models):
         report = (lambda done, _n, k=k: progress(k * len(frame) + done, total)) if progress else None
-        results.append(evaluate_model(model, frame, settings, report, owner, data_sha256))
+        results.append(evaluate_model(model, frame, settings, report, owner, data_sha256,
+                                      allow_paths=allow_paths))
     return results
 
 

@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, input_column: str = None,
-                 progress=None, run_owner: str = "") -> dict:
+                 progress=None, run_owner: str = "", allow_paths: bool = True) -> dict:
     """Generate for every row of a CSV, write the table, record the run; returns a summary."""
     from engine import csvdata, runs
     from engine.generation import generate_batch, load_model
@@ -53,7 +53,7 @@ def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, i
                                                            "data_sha256": table.sha256, **settings.to_dict()},
                          owner=run_owner)
     try:
-        loaded = load_model(model)
+        loaded = load_model(model, allow_paths)
         started = time.monotonic()
         results = generate_batch(loaded, list(frame["Input"]), settings, progress=progress)
         table_out = outputs_table(list(frame["Input"]), results, settings.num_outputs)

@@ -124,8 +124,12 @@ def device_name() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def resolve_source(source: str) -> tuple:
-    """(kind, location) for a model reference: ("store"|"local"|"hub", path or id)."""
+def resolve_source(source: str, allow_paths: bool = True) -> tuple:
+    """(kind, location) for a model reference: ("store"|"local"|"hub", path or id).
+
+    allow_paths=False (the web app) accepts only store names and Hub ids: a visitor must not
+    make the server open folders of its own choosing.
+    """
     source = (source or "").strip()
     if not source:
         raise StudioError("generation.no_model")
@@ -135,10 +139,11 @@ def resolve_source(source: str) -> tuple:
             return "store", str(folder)
     except StudioError:
         pass  # not a valid store name: maybe a path or a Hub id
-    if Path(source).is_dir():
+    if allow_paths and Path(source).is_dir():
         return "local", str(Path(source).resolve())
-    if source.count("/") == 1 and not source.startswith((".", "/")):
-        return "hub", source
+    looks_like_path = source.startswith((".", "/", "~", "\\")) or "\\" in source or Path(source).exists()
+    if not looks_like_path and source.count("/") == 1:
+        return "hub", source  # owner/name
     raise StudioError("generation.model_not_found", name=source)
 
 
@@ -163,9 +168,12 @@ def _cache_key(kind: str, location: str) -> str:
     return f"{location}|{'|'.join(stamps)}"
 
 
-def load_model(source: str) -> LoadedModel:
-    """The model and tokenizer for `source`, loaded once and cached (thread-safe, LRU)."""
-    kind, location = resolve_source(source)
+def load_model(source: str, allow_paths: bool = True) -> LoadedModel:
+    """The model and tokenizer for `source`, loaded once and cached (thread-safe, LRU).
+
+    allow_paths: accept local folders (the CLI does; the web app does not, see resolve_source).
+    """
+    kind, location = resolve_source(source, allow_paths)
     key = _cache_key(kind, location)
     with _CACHE_LOCK:
         if key in _CACHE:

@@ -24,7 +24,7 @@ def create_tab(shared: dict) -> None:
             gr.Markdown(t("evaluate.csv_info"))
         with gr.Column(scale=1):
             models = gr.Dropdown(label=t("evaluate.models"), info=t("evaluate.models_info"), choices=model_choices(),
-                                 multiselect=True, max_choices=MAX_MODELS, value=[])
+                                 multiselect=True, max_choices=MAX_MODELS, value=[], allow_custom_value=True)
             refresh = gr.Button(t("evaluate.refresh"), size="sm")
             with gr.Accordion(t("evaluate.settings"), open=False):
                 gr.Markdown(t("evaluate.settings_info"))
@@ -67,7 +67,8 @@ def run_evaluation(upload, models, *settings, request: gr.Request = None, progre
     def report(done, total):
         progress((done, total), desc=text("evaluate.progress_rows"), unit="rows")
 
-    results = evaluate_models(models, frame, chosen, report, owner=session_key(request), data_sha256=table.sha256)
+    results = evaluate_models(models, frame, chosen, report, owner=session_key(request), data_sha256=table.sha256,
+                              allow_paths=False)
     per_row = combined_rows(results)
     out = csvdata.write_download(per_row, result_file(request, "evaluation.csv"))
     note = text("evaluate.summary", rows=len(frame), models=len(results))

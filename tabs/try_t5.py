@@ -6,7 +6,7 @@ import pandas as pd
 
 from engine import csvdata, store
 from engine.generate import generate_csv
-from engine.generation import METHODS, GenerationSettings, generate_one
+from engine.generation import METHODS, GenerationSettings, generate_one, load_model
 from engine.messages import StudioError, text
 from tabs.common import guarded, result_file, session_key, stash_upload, t
 
@@ -64,7 +64,7 @@ def create_tab(shared: dict) -> None:
     gr.Markdown(t("try.intro"))
     with gr.Row(equal_height=True):
         model = gr.Dropdown(label=t("try.model"), info=t("try.model_info"), choices=model_choices(),
-                            value=None, allow_custom_value=False, scale=4)
+                            value=None, allow_custom_value=True, scale=4)
         refresh = gr.Button(t("try.refresh"), size="sm", scale=1)
     with gr.Accordion(t("try.settings"), open=False):
         settings = settings_widgets()
@@ -104,7 +104,8 @@ def generate_single(model, source, *settings):
         raise StudioError("generation.no_model")
     if not (source or "").strip():
         raise StudioError("generation.empty_input")
-    candidates = generate_one(model, source.strip(), settings_from_widgets(*settings))
+    chosen = settings_from_widgets(*settings)
+    candidates = generate_one(load_model(model, allow_paths=False), source.strip(), chosen)
     return pd.DataFrame({
         text("try.col_rank"): list(range(1, len(candidates) + 1)),
         text("try.col_output"): [c.text for c in candidates],
@@ -124,7 +125,8 @@ def generate_multiple(model, upload, *settings, request: gr.Request = None, prog
     def report(done, total):
         progress((done, total), desc=text("try.progress_rows"), unit="rows")
 
-    summary = generate_csv(model, path, None, chosen, progress=report, run_owner=session_key(request))
+    summary = generate_csv(model, path, None, chosen, progress=report, run_owner=session_key(request),
+                           allow_paths=False)
     frame = summary["table"]
     out = csvdata.write_download(frame, result_file(request, "generated.csv"))
     note = text("try.summary", rows=summary["rows"], seconds=summary["seconds"], rate=summary["rows_per_second"])

@@ -1,0 +1,93 @@
+"""Evaluation engine and CLI: per-row table, aggregates, run history, model meta, download."""
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+
+from engine import runs, store
+from engine.evaluation import combined_rows, comparison_table, evaluate_model, evaluate_models, score_rows
+from engine.generation import GenerationSettings
+from tests.model_fixtures import stored_model, tiny_model_dir  # noqa: F401 - fixtures
+
+FRAME = pd.DataFrame({"Input": ["dog", "cat", "apple"], "Output": ["ねこ", "いぬ", "みかん"],
+                      "Correct": ["いぬ", "ねこ", "りんご"]})
+
+
+def test_score_rows_columns_and_values():
+    rows = score_rows(["x", "y"], ["ねこ", "いぬ"], ["ねこ", "=いぬ"], correct=["いぬ", "ねこ"])
+    assert list(rows.columns) == ["input", "expected", "generated", "correct", "exact_match", "chrf", "bleu",
+                                  "cer", "similarity", "correct_chrf", "correct_similarity"]
+    assert rows.loc[0, "exact_match"] == 1.0 and rows.loc[0, "correct_similarity"] == 0.0
+
+
+def test_evaluate_model_records_run_and_meta(stored_model):
+    progress = []
+    result = evaluate_model(stored_model, FRAME, GenerationSettings(method="beam", num_beams=3),
+                            progress=lambda done, total: progress.append((done, total)), data_sha256="abc")
+    assert len(result.rows) == 3 and set(result.rows["input"]) == {"dog", "cat", "apple"}
+    assert result.metrics["rows"] == 3
+    assert 0 <= result.metrics["chrf"] <= 100 and "correct_chrf" in result.metrics
+    assert progress[-1] == (3, 3)
+    run = runs.load_run(result.run_id)
+    assert run["kind"] == "evaluate" and run["status"] == "finished"
+    assert run["metrics"]["chrf"] == result.metrics["chrf"]
+    evaluations = store.load_meta(stored_model)["evaluations"]
+    assert evaluations[-1]["run_id"] == result.run_id and evaluations[-1]["data_sha256"] == "abc"
+
+
+def test_without_correct_column_no_correct_metrics(stored_model):
+    result = evaluate_model(stored_model, FRAME[["Input", "Output"]], record=False)
+    assert "correct" not in result.rows.columns and "correct_chrf" not in result.metrics
+    assert result.run_id == ""
+
+
+def test_compare_two_models(stored_model, tiny_model_dir):
+    import shutil
+
+    from engine import paths
+
+    shutil.copytree(tiny_model_dir, paths.models_dir() / "tiny-copy")
+    results = evaluate_models([stored_model, "tiny-copy"], FRAME)
+    table = comparison_table(results)
+    assert list(table.columns) == ["metric", "better", stored_model, "tiny-copy"]
+    assert table.set_index("metric").loc["cer", "better"] == "lower"
+    assert list(table[stored_model]) == list(table["tiny-copy"])  # same weights, same scores
+    assert list(combined_rows(results)["model"]) == [stored_model] * 3 + ["tiny-copy"] * 3
+
+
+def test_unknown_model_fails_before_a_run_is_opened(home):
+    import pytest
+
+    from engine.messages import StudioError
+
+    with pytest.raises(StudioError):
+        evaluate_model("missing-model", FRAME)
+    assert runs.list_runs() == []  # an unknown model fails before a run is opened
+
+
+def test_cli_end_to_end(stored_model, home, tmp_path):
+    source = tmp_path / "test.csv"
+    source.write_text("English,Japanese,正解\ndog,ねこ,いぬ\ncat,=1+1,ねこ\n", encoding="cp932")
+    out = tmp_path / "rows.csv"
+    env = {**os.environ, "T5STUDIO_HOME": str(home), "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "engine.evaluate", "--model", stored_model, "--csv", str(source),
+                           "--out", str(out)], capture_output=True, text=True, env=env, timeout=180)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["rows"] == 2 and {"exact_match", "chrf", "bleu", "cer", "similarity", "correct_chrf"} <= set(result)
+    rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert list(rows.columns[:4]) == ["input", "expected", "generated", "correct"]
+    assert rows.loc[1, "expected"] == "'=1+1"  # escaped for Excel
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_cli_bad_csv_is_json(home, tmp_path):
+    source = tmp_path / "bad.csv"
+    source.write_text("Foo\nbar\n", encoding="utf-8")
+    env = {**os.environ, "T5STUDIO_HOME": str(home), "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "engine.evaluate", "--model", "x", "--csv", str(source)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert json.loads(done.stdout.strip().splitlines()[-1])["status"] == "failed"

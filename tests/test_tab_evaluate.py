@@ -1,0 +1,68 @@
+"""The Evaluate tab driven through gradio_client on a launched server."""
+import shutil
+
+import pandas as pd
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from tabs import evaluate
+from tests.launching import served, single_tab_blocks
+from tests.model_fixtures import stored_model, tiny_model_dir  # noqa: F401 - fixtures
+
+GREEDY = ["greedy", 1, 16, 4, 2, 1.0, 1.0, 50, 1.0, 1.0, 0, 42]
+
+
+@pytest.fixture
+def client(stored_model):
+    with served(single_tab_blocks(evaluate)) as (_url, client):
+        yield client
+
+
+def test_two_models_side_by_side(client, stored_model, tiny_model_dir, tmp_path):
+    from engine import paths, runs, store
+
+    shutil.copytree(tiny_model_dir, paths.models_dir() / "tiny-b")
+    source = tmp_path / "test.csv"
+    source.write_text("Input,Output,Correct\ndog,ねこ,いぬ\ncat,+いぬ,ねこ\napple,みかん,りんご\n", encoding="utf-8")
+    summary, comparison, plot, rows, download = client.predict(
+        handle_file(str(source)), [stored_model, "tiny-b"], *GREEDY, api_name="/evaluate")
+    assert "3 行" in summary and "Correct" in summary
+    assert comparison["headers"] == ["指標", "良い向き", stored_model, "tiny-b"]
+    metric_names = [row[0] for row in comparison["data"]]
+    assert "chrF" in metric_names and "文字誤り率 CER" in metric_names
+    assert plot is not None
+    assert rows["headers"][:5] == ["model", "input", "expected", "generated", "correct"]
+    assert len(rows["data"]) == 6
+    frame = pd.read_csv(download, encoding="utf-8-sig", dtype=str)
+    assert len(frame) == 6 and "'+いぬ" in set(frame["expected"])
+    assert len(runs.list_runs(kind="evaluate")) == 2
+    assert store.load_meta("tiny-b")["evaluations"][0]["metrics"]["rows"] == 3
+
+
+def test_no_model_and_missing_columns_are_clear_errors(client, stored_model, tmp_path):
+    source = tmp_path / "only_input.csv"
+    source.write_text("Input\ndog\n", encoding="utf-8")
+    with pytest.raises(AppError, match="モデルを 1 つ以上"):
+        client.predict(handle_file(str(source)), [], *GREEDY, api_name="/evaluate")
+    with pytest.raises(AppError, match="Output"):
+        client.predict(handle_file(str(source)), [stored_model], *GREEDY, api_name="/evaluate")
+
+
+def test_score_plot_uses_a_japanese_font():
+    from matplotlib import rcParams
+
+    from engine.evaluation import EvaluationResult, score_rows
+
+    rows = score_rows(["a"], ["ねこ"], ["ねこ"])
+    evaluate.score_plot([EvaluationResult(model="m", rows=rows, metrics={})])
+    assert rcParams["font.family"][0] in ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic")
+
+
+def test_evaluate_runs_in_the_heavy_slot():
+    import gradio as gr
+
+    with gr.Blocks() as demo:
+        evaluate.create_tab({"demo": demo})
+    [fn] = [fn for fn in demo.fns.values() if fn.api_name == "evaluate"]
+    assert (fn.concurrency_id, fn.concurrency_limit) == ("heavy", 1)
