@@ -70,6 +70,7 @@ TARGET_ROWS = 3000
 HELDOUT_FRACTION = 0.10
 QUICK_ROWS = 200          # sample_train.csv: a newcomer's first training in a few minutes
 MAX_CORRECT = 4           # more alternatives than this are noise for a quiz
+MAX_SENSE, MAX_GLOSS = 1, 2   # a translation counts when the word is in its first 2 senses, first 3 glosses
 NEIGHBOURS = 80           # how deep to look into the vector neighbourhood
 MIN_SIMILARITY = 0.30     # below this a neighbour is no longer plausible
 
@@ -97,13 +98,35 @@ BAD_MISC = {
     "proverb", "yojijukugo", "male term or language", "female term or language", "quotation",
 }
 UK = "word usually written using kana alone"
+UNFIT = {"vulgar expression or word", "sensitive"}
+# Nouns that mostly carry grammar (こと, ため, …) or are too vague to be a wrong answer.
+LIGHT_NOUNS = {"こと", "もの", "ところ", "ため", "わけ", "はず", "つもり", "よう", "ほう", "とき", "うち",
+               "なか", "かた", "ほか", "まま", "ぶん", "さま", "やつ", "あと", "まえ"}
 # Verbs that mostly carry grammar (ている, になる, てしまう, …): as a wrong answer they read as noise.
+# English words JMdict glosses with Japanese nouns although they are grammar words in English.
+CLOSED_CLASS = set("""
+a about above across after against ago all along also although am among an and another any are
+around as at be because been before behind being below beneath beside besides between beyond both
+but by can could despite did do does down during each either else enough even ever every except
+few for from had has have he her here hers him his how however i if in inside into is it its
+itself just least less like many may me might mine more most much must my near neither never no
+nobody none nor not nothing now of off often on once one only onto or other others our ours out
+outside over own per perhaps please quite rather same several shall she should since so some
+something such than that the their theirs them then there these they this those though through
+throughout till to too toward towards under unless until up upon us very via was we were what
+whatever when whenever where whether which while who whom whose why will with within without
+would yes yet you your yours amid amidst amongst whilst thus hence therefore nevertheless
+""".split())
+# Kept out of a data set meant for school quizzes.
+OFF_TOPIC = {"sex", "sexual", "sexy", "nude", "naked", "erotic", "porn", "pornography", "prostitute",
+             "prostitution", "drunk", "suicide", "murder", "rape"}
 LIGHT_VERBS = {"する", "なる", "ある", "いる", "おる", "いう", "できる", "しまう", "やる", "ござる", "ちゃう",
                "くださる", "くれる", "いただく", "もらう", "おく"}
 
 FILTERS = ("not_ordinary", "letters", "other_kind", "translation", "gloss_mentions", "synonym",
            "same_reading", "contains")
 JAPANESE_ONLY = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff]+")
+LOANWORD = re.compile(r"[\u30a1-\u30fa\u30fc]+")
 KANJI = re.compile(r"[\u3005\u4e00-\u9fff]")
 ENGLISH_WORD = re.compile(r"[a-z]{2,}")
 PARENS = re.compile(r"\([^()]*\)")
@@ -124,12 +147,20 @@ def hiragana(text: str) -> str:
     return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
 
 
+def subsequence(short: str, long: str) -> bool:
+    """True when every character of `short` (two or more) occurs in `long` in the same order."""
+    if len(short) < 2 or len(short) >= len(long):
+        return False
+    rest = iter(long)
+    return all(c in rest for c in short)
+
+
 def normalise_gloss(gloss: str) -> str:
-    """'dog (Canis (lupus) familiaris)' -> 'dog'."""
+    """'dog (Canis (lupus) familiaris)' -> 'dog'. Case stays: 'Japan' is a name, not a quiz word."""
     previous = None
     while previous != gloss:
         previous, gloss = gloss, PARENS.sub("", gloss)
-    return " ".join(gloss.lower().split())
+    return " ".join(gloss.split())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,6 +181,7 @@ class Sense:
     misc: set
     glosses: list            # normalised
     stagk: set
+    adverbial: bool = False  # also an adverb: 結局 is a noun on paper, "after all" in use
 
 
 @dataclasses.dataclass
@@ -234,9 +266,18 @@ def load_jmdict(path: str) -> dict[int, Entry]:
     for idseq, kid, text in db.execute("SELECT idseq, ID, text FROM Kana ORDER BY ID"):
         entries[idseq].kana.append(Form(text, kni[kid], knp[kid], knr[kid]))
     for idseq, sid in db.execute("SELECT idseq, ID FROM Sense ORDER BY ID"):
-        entries[idseq].senses.append(Sense(sense_kind(pos[sid]), misc[sid], glosses[sid], stagk[sid]))
+        entries[idseq].senses.append(Sense(sense_kind(pos[sid]), misc[sid], glosses[sid], stagk[sid],
+                                           any(p.startswith("adverb") for p in pos[sid])))
     db.close()
     return entries
+
+
+def load_names(path: str) -> set:
+    """Spellings that JMnedict (the names dictionary in the same file) lists as proper names."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    names = {text for (text,) in db.execute("SELECT text FROM NEKanji")}
+    db.close()
+    return names
 
 
 def english_head(gloss: str, kind: str | None) -> str | None:
@@ -260,8 +301,9 @@ class Translation:
 class Dictionary:
     """English -> Japanese and Japanese -> entry indexes over JMdict."""
 
-    def __init__(self, entries: dict[int, Entry], text_rank: dict[str, int]):
+    def __init__(self, entries: dict[int, Entry], text_rank: dict[str, int], names: set = frozenset()):
         self.entries = entries
+        self.names = names
         self.text_rank = text_rank
         self.by_english: dict[str, list[Translation]] = collections.defaultdict(list)
         self.any_sense: dict[str, set] = collections.defaultdict(set)   # w -> idseqs, every kind
@@ -272,7 +314,7 @@ class Dictionary:
             for si, sense in enumerate(entry.senses):
                 for gi, gloss in enumerate(sense.glosses):
                     bare = gloss[3:] if gloss.startswith("to ") else gloss
-                    self.any_sense[bare].add(entry.idseq)
+                    self.any_sense[bare.lower()].add(entry.idseq)
                     word = english_head(gloss, sense.kind)
                     if word and sense.kind and not sense.misc & BAD_MISC:
                         # First senses and first glosses are the core meaning; among equals the
@@ -282,15 +324,40 @@ class Dictionary:
 
     def usage_rank(self, entry: Entry) -> int:
         """Frequency rank in web text (chiVe's row order) of any spelling; JMdict's tags after."""
-        ranks = [self.text_rank[t] for t in entry.all_texts() if t in self.text_rank]
-        return min(ranks) if ranks else len(self.text_rank) + entry.rank
+        # A lone kanji's count also holds its uses inside compounds (用 in 専用, 〜用), so it is
+        # discounted; 頭 for "head" still comes first, 用 for "task" no longer does.
+        ranks = [self.text_rank[t] * (3 if len(t) == 1 else 1) for t in entry.all_texts() if t in self.text_rank]
+        return min(ranks) if ranks else len(self.text_rank) * 3 + entry.rank
 
-    def frequency(self, word: str) -> tuple:
-        """Sort key, most frequent first: weighted gloss count among common entries, best rank."""
-        common = [t for t in self.by_english[word] if t.entry.common]
-        weight = sum(1.0 / (1 + t.sort_key[0] + t.sort_key[1]) for t in common)
-        best = min((t.entry.rank for t in common), default=10**6)
-        return (-round(weight, 6), best, word)
+    def gloss_weight(self, word: str) -> float:
+        """How often the word glosses a common entry, first senses and first glosses counting most."""
+        return sum(1.0 / (1 + t.sort_key[0] + t.sort_key[1])
+                   for t in self.by_english[word] if t.entry.common)
+
+    def best_usage(self, word: str) -> int:
+        """Web-text frequency rank of the word's most frequent common translation."""
+        return min((t.sort_key[2] for t in self.by_english[word] if t.entry.common), default=10**7)
+
+
+def english_words(dic: Dictionary) -> list[str]:
+    """Candidate English words, most common first (see the module docstring for why this way).
+
+    Two ranks are combined: the rank by gloss weight, and the rank by how frequent the best
+    Japanese translation is; a word is as common as its worse rank. Either alone lets odd words
+    in ("pathos" has a few common glosses, "equivocation" glosses the frequent 左右).
+    """
+    words = sorted(w for w, ts in dic.by_english.items()
+                   if any(t.entry.common for t in ts) and w not in CLOSED_CLASS | OFF_TOPIC)
+    by_weight = sorted(words, key=lambda w: (-round(dic.gloss_weight(w), 6), w))
+    by_usage = sorted(words, key=lambda w: (dic.best_usage(w), w))
+    weight_rank = {w: i for i, w in enumerate(by_weight)}
+    usage_rank = {w: i for i, w in enumerate(by_usage)}
+    ordered = sorted(words, key=lambda w: (max(weight_rank[w], usage_rank[w]),
+                                           (weight_rank[w] + 1) * (usage_rank[w] + 1), w))
+    # "ingredients" after "ingredient" would be the same quiz item twice.
+    nouns = {w for w in words if any(t.sense.kind == "noun" for t in dic.by_english[w])}
+    return [w for w in ordered
+            if not (w.endswith("s") and (w[:-1] in nouns or (w.endswith("es") and w[:-2] in nouns)))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,7 +410,9 @@ class Row:
 
 def correct_translations(dic: Dictionary, word: str) -> tuple[str, list[Translation]] | None:
     """The kind of the word's best translation and the common translations of that kind."""
-    usable = [t for t in sorted(dic.by_english[word]) if t.entry.common]
+    # Core meanings only: the word among the first glosses of one of the first senses.
+    usable = [t for t in sorted(dic.by_english[word])
+              if t.entry.common and t.sort_key[0] <= MAX_SENSE and t.sort_key[1] <= MAX_GLOSS]
     if not usable:
         return None
     kind = usable[0].sense.kind
@@ -352,9 +421,14 @@ def correct_translations(dic: Dictionary, word: str) -> tuple[str, list[Translat
         text = t.entry.display(t.sense)
         if len(text or "") == 1 and not t.entry.basic:
             continue                        # 途 for "way": a word part more than a word
+        if t.sense.adverbial and kind != "verb":
+            continue                        # かなり for "considerably": an adverb, not a content word
         if t.sense.kind == kind and text and JAPANESE_ONLY.fullmatch(text) and text not in seen:
             seen.add(text)
             chosen.append(t)
+    # A katakana loanword (テクニカル for "technical") is the weakest answer for a quiz: native
+    # words go first, and the first one is what the wrong answer is looked for next to.
+    chosen.sort(key=lambda t: bool(LOANWORD.fullmatch(t.entry.display(t.sense))))
     return (kind, chosen[:MAX_CORRECT]) if chosen else None
 
 
@@ -365,35 +439,44 @@ class Chooser:
         self.skipped = collections.Counter()
 
     def vector_row(self, translations: list[Translation]) -> int | None:
-        """Row of the first correct translation that has its own vector (any of its spellings)."""
-        for t in translations:
+        """Row of the first correct translation that has its own vector (any of its spellings).
+
+        Grammar verbs (しまう) and lone kanji of many meanings (方, 用, 点) have vectors shaped by
+        the phrases and compounds they build, so their neighbours are noise: they go last. A lone
+        kanji whose first sense is just this word (頭 "head", 犬 "dog") keeps its place.
+        """
+        def noisy(t):
+            vague = len(t.entry.display(t.sense)) == 1 and not (
+                t.sort_key[:2] == (0, 0) and len(t.sense.glosses) <= 2)
+            return vague or bool(t.entry.readings() & LIGHT_VERBS)
+        for t in sorted(translations, key=noisy):
             for text in [t.entry.display(t.sense)] + t.entry.all_texts():
                 if text in self.vectors.row_of:
                     return self.vectors.row_of[text]
         return None
 
-    def candidate_entry(self, text: str, kind: str) -> tuple[Entry, Sense] | None:
-        """The most common JMdict entry spelled `text` with a usable sense of `kind`."""
+    def candidate_entry(self, text: str, kind: str) -> tuple[Entry, Sense | None] | None:
+        """The entry a vector word most likely stands for, and its first usable sense of `kind`.
+
+        The likeliest meaning is settled before the kind is looked at: ない is 無い, not a rare
+        reading of 地震, even when a noun is wanted.
+        """
         options = []
         for entry in self.dic.by_text.get(text, []):
-            if not entry.common:
+            senses = [s for s in entry.senses if not s.misc & BAD_MISC]
+            if not entry.common or not senses:
                 continue
             spelled = [f for f in entry.kanji + entry.kana if f.text == text]
             minor = not any(f.pri for f in spelled)     # 途 is a minor spelling of 道, and a word itself
-            for sense in entry.senses:
-                if sense.kind and not sense.misc & BAD_MISC:
-                    options.append((sense.kind != kind, minor, entry.rank, entry.idseq, entry, sense))
-                    break
+            options.append((minor, entry.display(senses[0]) != text, entry.rank, entry.idseq, entry))
         if not options:
             return None
-        options.sort(key=lambda o: o[:4])
-        *_, entry, sense = options[0]
-        if sense.kind != kind:
-            for other in entry.senses:
-                if other.kind == kind and not other.misc & BAD_MISC:
-                    return entry, other
+        entry = min(options, key=lambda o: o[:4])[-1]
+        senses = [s for s in entry.senses if not s.misc & BAD_MISC]
+        # Its main use must be of the kind: the first usable sense decides, and adverbs are out.
+        if senses[0].kind != kind or senses[0].adverbial:
             return entry, None
-        return entry, sense
+        return entry, senses[0]
 
     def verdict(self, word: str, kind: str, correct: list[Translation], text: str):
         """None and the display form when the candidate passes, else the failing filter's name."""
@@ -405,28 +488,36 @@ class Chooser:
         entry, sense = found
         if len(text) == 1 and not entry.basic:
             return "not_ordinary", None     # lone kanji like 動 or 的 are mostly word parts
-        if kind == "verb" and entry.readings() & LIGHT_VERBS:
+        if entry.readings() & (LIGHT_VERBS if kind == "verb" else LIGHT_NOUNS):
             return "not_ordinary", None
+        if text in self.dic.names and not entry.basic:
+            return "not_ordinary", None     # 堀江, 平野: in web text mostly a family or place name
+        if any(s.misc & UNFIT for s in entry.senses):
+            return "not_ordinary", None     # a wrong answer must not be a word a class giggles at
         if sense is None:
             return "other_kind", None
         shown = entry.display(sense)
         if not shown or not JAPANESE_ONLY.fullmatch(shown):
             return "letters", None
+        if len(text) <= 2 and text == hiragana(text) and not KANJI.search(text):
+            return "not_ordinary", None     # たい, てる: short hiragana tokens are grammar in chiVe
+        if not KANJI.search(text) and KANJI.search(shown):
+            return "not_ordinary", None     # chiVe spells words in kanji; kana てる is grammar, not 照る
         if entry.idseq in self.dic.any_sense.get(word, ()):
             return "translation", None
         # The word itself or a word of the same stem: 子犬 "young dog", ナチュラル "natural" for nature.
-        mention = re.compile(rf"\b({re.escape(word)}\b|{re.escape(word[:max(4, len(word) - 2)])})")
-        own_glosses = {g for s in entry.senses for g in s.glosses}
+        mention = re.compile(rf"\b({re.escape(word)}\b|{re.escape(word[:max(4, len(word) - 2)])})", re.I)
+        own_glosses = {g.lower() for s in entry.senses for g in s.glosses}
         if any(mention.search(g) for g in own_glosses):
             return "gloss_mentions", None
-        if own_glosses & {g for t in correct for g in t.sense.glosses}:
+        if own_glosses & {g.lower() for t in correct for g in t.sense.glosses}:
             return "synonym", None
         if entry.readings() & {r for t in correct for r in t.entry.readings()}:
             return "same_reading", None
         for t in correct:
             right = t.entry.display(t.sense)
-            if shown in right or right in shown:
-                return "contains", None
+            if shown in right or right in shown or subsequence(right, shown) or subsequence(shown, right):
+                return "contains", None     # 十二分 hides 十分
             if not KANJI.search(shown):     # kana output: compare with the answer's readings too
                 kana = hiragana(shown)
                 if any(len(r) > 1 and (kana in r or r in kana) for r in t.entry.readings()):
@@ -443,9 +534,14 @@ class Chooser:
         if row is None:
             self.skipped["no_vector"] += 1
             return None
+        lone = len(self.vectors.words[row]) == 1
         for text, score in self.vectors.similar(row, NEIGHBOURS):
             if score < MIN_SIMILARITY:
                 break
+            if lone and len(text) == 1:
+                # Two lone kanji are close when they share compounds, not meaning (手 and 気).
+                self.rejected["not_ordinary"] += 1
+                continue
             reason, shown = self.verdict(word, kind, correct, text)
             if reason:
                 self.rejected[reason] += 1
@@ -482,10 +578,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     vectors = Neighbours()
-    dic = Dictionary(load_jmdict(jmdict_path()), vectors.row_of)
+    dic = Dictionary(load_jmdict(jmdict_path()), vectors.row_of, load_names(jmdict_path()))
     chooser = Chooser(dic, vectors)
-    words = sorted((w for w, ts in dic.by_english.items() if any(t.entry.common for t in ts)),
-                   key=dic.frequency)
+    words = english_words(dic)
     rows: list[Row] = []
     for word in words:
         if len(rows) >= args.limit:
