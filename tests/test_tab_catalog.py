@@ -105,6 +105,11 @@ def test_on_a_space_sign_in_replaces_the_token_field(home, monkeypatch):
     pytest.importorskip("authlib", reason="gradio[oauth] is needed for the Space sign-in button")
     monkeypatch.setenv("SYSTEM", "spaces")
     monkeypatch.setenv("SPACE_ID", "teacher/t5-studio")
+    # What a Space with `hf_oauth: true` provides; the values are placeholders, nothing is contacted.
+    for key, value in {"OAUTH_CLIENT_ID": "placeholder-id", "OAUTH_CLIENT_SECRET": "placeholder-secret",
+                       "OAUTH_SCOPES": "openid profile read-repos write-repos manage-repos",
+                       "OPENID_PROVIDER_URL": "https://huggingface.co"}.items():
+        monkeypatch.setattr(f"gradio.oauth.{key}", value)  # read once at import by gradio.oauth
     with gr.Blocks() as demo:
         catalog_tab.create_tab({"demo": demo})
     blocks = list(demo.blocks.values())
