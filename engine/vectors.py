@@ -116,7 +116,8 @@ class VectorSet:
         if word in self:
             return Lookup(word, word, "exact")
         others = vectors_text.spellings(word)
-        for spelling in others:
+        respelled = self.meta.get("respelled", {})  # chiVe: normalized spelling -> the one shown
+        for spelling in [respelled.get(s, s) for s in [word, *others]]:
             if spelling in self:
                 return Lookup(word, spelling, "normalized")
         for spelling in [word, *others]:

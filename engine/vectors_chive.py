@@ -10,9 +10,17 @@ Which word a row is shown as. spaCy's `prune_vectors` kept the 20,000 most frequ
 with its own trained vector, stored in rank order; then it pointed every dropped word at the kept
 row nearest to it. So the first key stored for a row is the word the vector was trained for (a
 frequent word, in the spelling chiVe normalised to), and the other keys are different words that
-merely landed nearby: 犬's row also holds 番犬 and 盲導犬, の's row holds "nada". We show each row
-as its first key and never list the others as results. They stay usable as lookups (aliases.json,
-read only when a word is missing), and the answer then says which stand-in was used.
+merely landed nearby: 犬's row also holds 番犬 and 盲導犬, の's row holds "nada". So each row is
+named by its first key, and the others are never listed as results. They stay usable as lookups
+(aliases.json, read only when a word is missing), and the answer then says which stand-in was used.
+
+That first key is SudachiPy's normalized spelling, which is sometimes not the one people write:
+林檎, 醤油, 嬉しい, 椀子 (for わんこ). Schools and newspapers write a word in kana when its kanji is
+outside the jōyō list, so such a word is shown in its kana reading (hiragana; katakana when the
+reading has a long-vowel mark ー, as loanwords do) -- but only if SudachiPy reads that kana back as
+the same word, which rejects wrong readings, and only for common words, not names. The normalized
+spelling still finds the row (meta["respelled"]: normalized -> shown), as does anything SudachiPy
+normalizes to it (リンゴ, りんご, 林檎).
 """
 import importlib.util
 import re
@@ -23,8 +31,12 @@ import numpy as np
 from engine import vectors_io
 from engine.jsonio import read_json
 from engine.messages import StudioError
+from engine.vectors_joyo import JOYO_KANJI
 
 NAME = vectors_io.BUILTIN_NAME
+CONVERSION = 3  # bump when the conversion changes, so old caches are rebuilt
+KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+RESPELLED_POS = ("名詞", "動詞", "形容詞", "形状詞", "副詞", "代名詞", "連体詞", "接続詞", "感動詞")
 CREDIT = {
     "name": "chiVe",
     "author": "Works Applications Co., Ltd.",
@@ -55,7 +67,7 @@ def source_version(vocab_dir: Path) -> str:
 
 
 def convert(vocab_dir: Path = None) -> tuple:
-    """(words, matrix, aliases) read from ja-ginza's spaCy vocab; see the module docstring."""
+    """(shown words, matrix, aliases, respelled) from ja-ginza's spaCy vocab; see the module docstring."""
     from spacy.strings import StringStore
     from spacy.vectors import Vectors
 
@@ -78,9 +90,45 @@ def convert(vocab_dir: Path = None) -> tuple:
     if missing:  # a row nobody points at cannot be named; keep the table square anyway
         for row in missing:
             heads[row] = f"<row{row}>"
-    alias_words = {word: heads[row] for word, row in aliases.items()}
+    respelled = ordinary_spellings(heads)
+    shown = [respelled.get(word, word) for word in heads]
+    names = set(shown)  # a kana name may also be a dropped string; the row named so wins
+    alias_words = {word: shown[row] for word, row in aliases.items() if word not in names}
     matrix = np.asarray(table.data, dtype=np.float32)
-    return heads, matrix, alias_words
+    return shown, matrix, alias_words, respelled
+
+
+def ordinary_spellings(words: list) -> dict:
+    """{normalized spelling: kana spelling} for the words better shown in kana (module docstring)."""
+    from engine.vectors_text import sudachi
+
+    tokenizer = sudachi()
+    if tokenizer is None:
+        return {}
+    analyse = lambda s: tokenizer[0].tokenize(s, tokenizer[1])  # noqa: E731
+    taken = set(words)
+    respelled = {}
+    for word in words:
+        if not any(KANJI.match(c) and c not in JOYO_KANJI for c in word):
+            continue
+        morphemes = analyse(word)
+        if len(morphemes) != 1:
+            continue
+        pos = morphemes[0].part_of_speech()
+        reading = morphemes[0].reading_form()
+        if pos[0] not in RESPELLED_POS or pos[1] == "固有名詞" or not reading or reading == word:
+            continue
+        kana = reading if "ー" in reading else _hiragana(reading)
+        back = analyse(kana)
+        if kana in taken or len(back) != 1 or back[0].normalized_form() != word:
+            continue
+        respelled[word] = kana
+        taken.add(kana)
+    return respelled
+
+
+def _hiragana(katakana: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in katakana)
 
 
 def cache_folder() -> Path:
@@ -90,7 +138,7 @@ def cache_folder() -> Path:
 def cache_is_current(folder: Path = None, vocab_dir: Path = None) -> bool:
     folder = folder or cache_folder()
     meta = read_json(folder / "meta.json") or {}
-    if not vectors_io.is_complete(folder) or meta.get("format") != vectors_io.FORMAT_VERSION:
+    if not vectors_io.is_complete(folder) or meta.get("conversion") != CONVERSION:
         return False
     try:
         return meta.get("source_version") == source_version(vocab_dir or ginza_vocab_dir())
@@ -104,8 +152,9 @@ def ensure_cache(force: bool = False) -> Path:
     if not force and cache_is_current(folder):
         return folder
     vocab_dir = ginza_vocab_dir()
-    words, matrix, aliases = convert(vocab_dir)
-    meta = {"kind": "chive", "source_version": source_version(vocab_dir), "credit": CREDIT, "origin": str(vocab_dir)}
+    words, matrix, aliases, respelled = convert(vocab_dir)
+    meta = {"kind": "chive", "conversion": CONVERSION, "source_version": source_version(vocab_dir),
+            "credit": CREDIT, "origin": str(vocab_dir), "respelled": respelled}
     try:
         with vectors_io.staging(NAME, replace=True) as tmp:
             vectors_io.write_set(tmp, words, matrix, meta, aliases=aliases)

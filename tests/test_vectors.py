@@ -64,6 +64,9 @@ def test_conversion_names_rows_by_their_trained_word(chive_home, chive_cache):
     assert not set(aliases) & set(words)
     assert set(aliases.values()) <= set(words)
     assert "犬" in words and aliases.get("番犬") == "犬"  # a dropped word points at its nearest kept row
+    # Shown in the spelling people write: kana for words with kanji outside the jōyō list.
+    assert "りんご" in words and "林檎" not in words and meta["respelled"]["林檎"] == "りんご"
+    assert "犬" in words and "猫" in words  # jōyō kanji stay as they are
 
 
 def test_bundled_vectors_know_dogs_and_cats(chive_home):
@@ -94,6 +97,7 @@ def test_other_spellings_are_found_and_said(chive_home):
     lookup = vectors.lookup("ねこ")
     assert (lookup.key, lookup.how) == ("猫", "normalized")
     assert vectors.lookup("綺麗").key == "奇麗"
+    assert [vectors.lookup(w).key for w in ("林檎", "リンゴ", "りんご")] == ["りんご"] * 3
     assert "ねこ" in vectors.most_similar("ねこ", 3)["notes"][0]
     alias = vectors.lookup("番犬")
     assert (alias.key, alias.how) == ("犬", "alias") and "番犬" in alias.note()
