@@ -75,11 +75,13 @@ def draw(points: list, path, title: str = "", legend: dict = None) -> Path:
     text_style = {"fontfamily": font} if font else {}
     fig = Figure(figsize=(7, 5.2), dpi=110)
     ax = fig.subplots()
+    labels = []
     for word, role, x, y in points:
         colour, size, bold = ROLE_STYLE.get(role, ROLE_STYLE["result"])
         ax.scatter([x], [y], s=size, color=colour, alpha=0.85, zorder=3)
-        ax.annotate(word, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=12 if bold else 10,
-                    fontweight="bold" if bold else "normal", color=colour if bold else "#222222", **text_style)
+        labels.append(ax.annotate(
+            word, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=12 if bold else 10,
+            fontweight="bold" if bold else "normal", color=colour if bold else "#222222", zorder=4, **text_style))
     if points:
         xs, ys = [p[2] for p in points], [p[3] for p in points]
         pad_x, pad_y = (max(xs) - min(xs)) * 0.12 + 1e-3, (max(ys) - min(ys)) * 0.12 + 1e-3
@@ -100,11 +102,31 @@ def draw(points: list, path, title: str = "", legend: dict = None) -> Path:
         for role, label in (legend or {}).items() if role in shown
     ]
     if handles:
-        ax.legend(handles=handles, loc="best", fontsize=9, frameon=False, prop={"family": font} if font else None)
+        ax.legend(handles=handles, loc="best", frameon=False, prop={"family": font, "size": 9} if font else {"size": 9})
     fig.tight_layout()
+    _spread_labels(fig, labels, [ax.transData.transform((x, y)) for _, _, x, y in points])
     path = Path(path)
     fig.savefig(path, format="png")
     return path
+
+
+def _spread_labels(fig, labels: list, dots: list, step: float = 9.0, tries: int = 8) -> None:
+    """Move labels that would cover a dot or an earlier label up or down a little (queries first)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    radius = 6  # pixels: the largest marker's radius at our dpi
+    placed = [Bbox.from_extents(x - radius, y - radius, x + radius, y + radius) for x, y in dots]
+    for label in labels:
+        dx, dy = label.xyann
+        for attempt in range(tries + 1):
+            box = label.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            shift = step * (attempt // 2 + 1) * (1 if attempt % 2 == 0 else -1)  # +1, -1, +2, -2 steps
+            label.xyann = (dx, dy + shift)
+        placed.append(label.get_window_extent(renderer))
 
 
 def draw_neighbourhood(kv, words_roles: list, path, title: str = "", legend: dict = None) -> Path:

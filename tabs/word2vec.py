@@ -28,12 +28,12 @@ SIMILARITY_BANDS = ((0.7, "very_close"), (0.5, "close"), (0.3, "related"), (0.1,
 
 def create_tab(shared: dict) -> None:
     gr.Markdown(t("word2vec.intro"))
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=False):
         source = gr.Dropdown(
             choices=source_choices(), value=vectors.DEFAULT_SOURCE, label=t("word2vec.source"),
-            info=t("word2vec.source_info"), allow_custom_value=True, scale=4,
+            info=t("word2vec.source_info"), allow_custom_value=True, scale=5,
         )
-        refresh = gr.Button(t("word2vec.refresh"), variant="secondary", scale=1)
+        refresh = gr.Button(t("word2vec.refresh"), variant="secondary", size="sm", scale=1, min_width=120)
 
     with gr.Tab(t("word2vec.tab_similarity")):
         with gr.Row():
@@ -144,7 +144,7 @@ def picture() -> gr.Image:
 
 
 def topn_slider() -> gr.Slider:
-    return gr.Slider(*vectors.TOPN_RANGE, value=10, step=1, label=t("word2vec.topn"), scale=1)
+    return gr.Slider(*vectors.TOPN_RANGE, value=10, step=1, label=t("word2vec.topn"), scale=2, min_width=220)
 
 
 def result_table(score_label: str = None) -> gr.Dataframe:
