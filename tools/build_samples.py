@@ -336,24 +336,34 @@ class Dictionary:
 
     def best_usage(self, word: str) -> int:
         """Web-text frequency rank of the word's most frequent common translation."""
-        return min((t.sort_key[2] for t in self.by_english[word] if t.entry.common), default=10**7)
+        return min((t.sort_key[2] for t in self.by_english[word] if t.entry.common
+                    and t.sort_key[0] <= MAX_SENSE and t.sort_key[1] <= MAX_GLOSS), default=10**7)
+
+
+def tied_ranks(words: list[str], key) -> dict[str, int]:
+    """Rank of each word by `key`; equal keys share the best rank (no alphabetical advantage)."""
+    ranks, previous, rank = {}, object(), 0
+    for i, w in enumerate(sorted(words, key=key)):
+        k = key(w)
+        if k != previous:
+            previous, rank = k, i
+        ranks[w] = rank
+    return ranks
 
 
 def english_words(dic: Dictionary) -> list[str]:
     """Candidate English words, most common first (see the module docstring for why this way).
 
-    Two ranks are combined: the rank by gloss weight, and the rank by how frequent the best
-    Japanese translation is; a word is as common as its worse rank. Either alone lets odd words
-    in ("pathos" has a few common glosses, "equivocation" glosses the frequent 左右).
+    Two ranks are multiplied, the second one counting twice: the rank by gloss weight, and the
+    rank by how frequent the best Japanese translation (of a first sense) is. Either alone lets odd words in ("pathos" has a few common glosses;
+    news ranks favour "prefecture"), and the gloss weight alone undervalues plain nouns with a
+    single translation ("dog" glosses only 犬), which the second rank lifts.
     """
     words = sorted(w for w, ts in dic.by_english.items()
                    if any(t.entry.common for t in ts) and w not in CLOSED_CLASS | OFF_TOPIC)
-    by_weight = sorted(words, key=lambda w: (-round(dic.gloss_weight(w), 6), w))
-    by_usage = sorted(words, key=lambda w: (dic.best_usage(w), w))
-    weight_rank = {w: i for i, w in enumerate(by_weight)}
-    usage_rank = {w: i for i, w in enumerate(by_usage)}
-    ordered = sorted(words, key=lambda w: (max(weight_rank[w], usage_rank[w]),
-                                           (weight_rank[w] + 1) * (usage_rank[w] + 1), w))
+    weight_rank = tied_ranks(words, lambda w: -round(dic.gloss_weight(w), 6))
+    usage_rank = tied_ranks(words, dic.best_usage)
+    ordered = sorted(words, key=lambda w: ((weight_rank[w] + 1) * (usage_rank[w] + 1) ** 2, w))
     # "ingredients" after "ingredient" would be the same quiz item twice.
     nouns = {w for w in words if any(t.sense.kind == "noun" for t in dic.by_english[w])}
     return [w for w in ordered
@@ -510,7 +520,9 @@ class Chooser:
         own_glosses = {g.lower() for s in entry.senses for g in s.glosses}
         if any(mention.search(g) for g in own_glosses):
             return "gloss_mentions", None
-        if own_glosses & {g.lower() for t in correct for g in t.sense.glosses}:
+        # Only the main translation's glosses: rarer alternatives (召す "to eat; to drink; to
+        # wear") would make every neighbour a synonym.
+        if own_glosses & {g.lower() for g in correct[0].sense.glosses}:
             return "synonym", None
         if entry.readings() & {r for t in correct for r in t.entry.readings()}:
             return "same_reading", None
