@@ -4,7 +4,7 @@ import os
 
 import gradio as gr
 
-from engine import runs, store
+from engine import runs, store, vectors_io
 from tabs import catalog, evaluate, guide, logs, train, try_t5, word2vec
 from tabs.common import launch_kwargs, t
 
@@ -23,7 +23,8 @@ QUEUE_SIZE = 32  # requests waiting beyond this get "busy" instead of an endless
 
 
 def build_app() -> gr.Blocks:
-    store.clean_staging()
+    store.clean_staging()  # half-written models and vector sets left by a killed process
+    vectors_io.clean_staging()
     runs.list_runs()  # marks runs left 'running' by a killed process as interrupted
     with gr.Blocks(title="T5 Studio", delete_cache=(3600, 86400)) as demo:
         gr.Markdown("# T5 Studio")
