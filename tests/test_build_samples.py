@@ -31,6 +31,7 @@ def build(out: Path) -> None:
 def tool():
     spec = importlib.util.spec_from_file_location("build_samples", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module       # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
