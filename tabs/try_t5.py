@@ -62,10 +62,10 @@ def settings_from_widgets(method, *values) -> GenerationSettings:
 
 def create_tab(shared: dict) -> None:
     gr.Markdown(t("try.intro"))
-    with gr.Row(equal_height=True):
+    with gr.Row():
         model = gr.Dropdown(label=t("try.model"), info=t("try.model_info"), choices=model_choices(),
                             value=None, allow_custom_value=True, scale=4)
-        refresh = gr.Button(t("try.refresh"), size="sm", scale=1)
+        refresh = gr.Button(t("try.refresh"), size="sm", scale=1, min_width=120)
     with gr.Accordion(t("try.settings"), open=False):
         settings = settings_widgets()
     with gr.Tabs():
@@ -106,6 +106,8 @@ def generate_single(model, source, *settings):
         raise StudioError("generation.empty_input")
     chosen = settings_from_widgets(*settings)
     candidates = generate_one(load_model(model, allow_paths=False), source.strip(), chosen)
+    if len(candidates) < chosen.num_outputs:
+        gr.Warning(text("try.fewer_outputs", got=len(candidates), wanted=chosen.num_outputs))
     return pd.DataFrame({
         text("try.col_rank"): list(range(1, len(candidates) + 1)),
         text("try.col_output"): [c.text for c in candidates],
