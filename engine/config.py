@@ -8,6 +8,7 @@ from engine.names import check_name
 OPTIMIZERS = {"adamw": "adamw_torch", "adafactor": "adafactor"}
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "polynomial", "inverse_sqrt")
 SIZES = ("tiny", "small")
+MAX_STEPS = 1_000_000  # far beyond any class's data; a larger number is a typo that would never end
 
 
 @dataclass
@@ -65,9 +66,10 @@ class TrainConfig:
                 bad(name, "有限の数")
         if errors:
             return errors
-        if self.max_steps < 0:
-            bad("max_steps", "0 以上（0 はエポック数で決める）")
-        if self.max_steps == 0 and not 0 < self.epochs <= 1000:
+        if not 0 <= self.max_steps <= MAX_STEPS:
+            bad("max_steps", f"0 以上 {MAX_STEPS} 以下（0 はエポック数で決める）")
+        # Epochs are ignored when max_steps is set, but a negative or huge value is still a typo to report.
+        if self.epochs < 0 or self.epochs > 1000 or (self.max_steps == 0 and self.epochs == 0):
             bad("epochs", "0 より大きく 1000 以下")
         if not 0 < self.learning_rate <= 1:
             bad("learning_rate", "0 より大きく 1 以下")

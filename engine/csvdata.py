@@ -65,7 +65,8 @@ def read_table(path, max_bytes: int = MAX_UPLOAD_BYTES) -> Table:
     path = Path(path)
     size = path.stat().st_size
     if size > max_bytes:
-        raise StudioError("csv.too_large", size_mb=f"{size / 1e6:.1f}", limit_mb=f"{max_bytes / 1e6:.0f}")
+        # MB counted as 2**20 bytes, as the limit is written, so "20 MB" and 20 * 1024 * 1024 agree.
+        raise StudioError("csv.too_large", size_mb=f"{size / 2**20:.1f}", limit_mb=f"{max_bytes / 2**20:.0f}")
     data = path.read_bytes()
     return parse_table(data)
 
