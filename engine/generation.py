@@ -67,6 +67,8 @@ class GenerationSettings:
             bad("bad_no_repeat_ngram_size", value=self.no_repeat_ngram_size)
         if not 1 <= self.batch_size <= 1024:
             bad("bad_batch_size", value=self.batch_size)
+        if not 0 <= self.seed < 2**32:  # torch refuses other seeds with a bare ValueError
+            bad("bad_seed", value=self.seed)
         if self.method == "greedy" and self.num_outputs > 1:
             bad("greedy_one_output", value=self.num_outputs)
         if self.method in ("beam", "diverse_beam"):
