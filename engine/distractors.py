@@ -1,0 +1,442 @@
+"""Distractor mode: from an English word, N Japanese translations that are plausible but wrong.
+
+Where candidates come from:
+  - "t5": a fine-tuned T5 (trained on English -> wrong Japanese), asked for about twice N outputs
+    by diverse beam search (or beam search / sampling) through engine.generation;
+  - "vectors": the nearest neighbours, in the word vectors (chiVe by default), of the correct
+    translation. With no model, vectors alone still work.
+Every candidate then passes the rules of engine.distractors_check: it must be a real Japanese
+word, and must not be a correct translation in disguise (犬 / いぬ / イヌ / 子犬 / 綺麗 ~ 奇麗 …).
+The answers checked against are the ones given, the ones listed for the same English word in the
+bundled sample data (data/samples, from JMdict), and the katakana loanword of the English word
+itself (dog -> ドッグ); words that the sample data lists as translations of the same English word
+as one of the answers count as answers too (食う next to 食べる, both "eat"). When no correct translation is given, the sample data supplies it if it
+knows the word; otherwise a model is needed, and without one a Japanese message says so.
+
+Score (plausibility, 0..1, higher = more tempting):
+  - vectors: the cosine to the nearest correct answer (below 0 counts as 0);
+  - t5: the mean of that cosine and the model's confidence (exp of its mean log-probability per
+    token); the confidence alone when the word is not in the vectors or no answer is known.
+Which N are returned: picked one by one, each time the candidate with the best
+0.65 × score − 0.35 × (its cosine to the closest one already picked), so the list does not fill up
+with near-twins (five dog breeds); the picked ones are then shown best score first.
+
+Python API:
+    make_distractors(english, correct="", n=5, model="", ...) -> DistractorSet
+    make_distractors_batch(rows, n=5, model="", ...) -> list[DistractorSet]   rows: [(english, correct)]
+    distractors_table(sets, n) -> DataFrame     Input, Correct, distractor_1..N, score_1..N, source_1..N, note
+    distractors_csv(csv_path, out_path, n=5, model="", ...) -> dict   {"rows", "seconds", "table", "out"}
+    known_answers(english) -> list              correct translations the sample data lists for a word
+
+CLI (the last line printed is one JSON object):
+    python -m engine.distractors dog --correct 犬 --n 5 [--model NAME] [--method diverse_beam]
+    python -m engine.distractors --csv words.csv --out distractors.csv --n 5 [--model NAME]
+"""
+import argparse
+import csv
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+from engine import distractors_check as check
+from engine import paths
+from engine.messages import StudioError, text
+
+N_RANGE = (1, 20)
+SOURCES = ("t5", "vectors")
+METHODS = ("diverse_beam", "beam", "sampling")
+NEIGHBOURS = 300  # vector neighbours examined per correct answer; most fail the filters
+ANCHORS = 3  # correct answers whose neighbours are searched (the first ones: the usual senses)
+RELEVANCE = 0.65  # weight of the score against redundancy when picking the N
+MAX_CSV_ROWS = 2000
+SAMPLE_FILES = ("distractors_train.csv", "distractors_heldout.csv")
+EXCLUDED_MINOR_POS = ("固有名詞", "数詞")  # names and numbers make poor vocabulary distractors
+
+
+@dataclass
+class Distractor:
+    text: str
+    score: float
+    source: str  # "t5" | "vectors"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class DistractorSet:
+    """The answer for one English word."""
+
+    input: str
+    correct: list  # the correct answers the distractors were measured against
+    distractors: list  # Distractor, best first
+    notes: list = field(default_factory=list)  # Japanese sentences for the user
+    dropped: list = field(default_factory=list)  # {"text", "source", "reason"} of rejected candidates
+    correct_from: str = ""  # "input" | "samples" | ""
+
+    def to_dict(self) -> dict:
+        return {"input": self.input, "correct": "|".join(self.correct),
+                "distractors": [d.to_dict() for d in self.distractors], "notes": self.notes,
+                "correct_from": self.correct_from}
+
+
+@dataclass
+class _Candidate:
+    text: str
+    source: str
+    model_score: float = None  # mean log-probability per token (t5 only)
+    score: float = 0.0
+    key: str = ""  # vector key, for redundancy
+
+
+# ---------------------------------------------------------------- answers
+
+
+@lru_cache(maxsize=1)
+def _sample_dictionary() -> dict:
+    """English word (lower case) -> correct translations, from the bundled sample CSVs."""
+    found = {}
+    for name in SAMPLE_FILES:
+        path = paths.SAMPLES_DIR / name
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                word = (row.get("Input") or "").strip().lower()
+                if word:
+                    found.setdefault(word, [])
+                    found[word] += [a for a in check.split_correct(row.get("Correct")) if a not in found[word]]
+    return found
+
+
+def known_answers(english: str) -> list:
+    """Correct translations that the bundled sample data lists for `english` (may be empty)."""
+    return list(_sample_dictionary().get(check.clean(english).lower(), []))
+
+
+@lru_cache(maxsize=1)
+def _translations_of() -> dict:
+    """Japanese word -> the English words whose correct translations list it (the reverse index)."""
+    found = {}
+    for english, answers in _sample_dictionary().items():
+        for answer in answers:
+            found.setdefault(answer, set()).add(english)
+    return found
+
+
+def synonyms(answers: list) -> list:
+    """Words that translate the same English word as one of `answers` (食う for 食べる, via "eat"):
+    in a quiz they would be right too. Only English words whose main (first) translation is the
+    answer count: through "have" or "take", almost any verb would be a synonym of any other."""
+    reverse, dictionary = _translations_of(), _sample_dictionary()
+    found = []
+    for answer in answers:
+        for english in sorted(reverse.get(answer, ())):
+            if dictionary[english][0] == answer:
+                found += [w for w in dictionary[english] if w not in found]
+    return found
+
+
+def reload_samples() -> None:
+    """Forget the sample dictionary (after SAMPLE_FILES changed, as the benchmark does)."""
+    _sample_dictionary.cache_clear()
+    _translations_of.cache_clear()
+
+
+def check_n(n) -> int:
+    low, high = N_RANGE
+    try:
+        value = int(n)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not low <= value <= high:
+        raise StudioError("distractors.bad_n", low=low, high=high, value=n)
+    return value
+
+
+# ---------------------------------------------------------------- generation
+
+
+def t5_settings(n: int, method: str = "diverse_beam"):
+    """Generation settings asking for about twice N outputs: the filters drop many."""
+    from engine.generation import MAX_OUTPUTS, GenerationSettings
+
+    if method not in METHODS:
+        raise StudioError("distractors.bad_method", value=method, choices=", ".join(METHODS))
+    wanted = min(MAX_OUTPUTS, max(2 * n, n + 6))
+    if method == "sampling":
+        return GenerationSettings(method="sampling", num_outputs=wanted, max_new_tokens=16, top_p=0.95)
+    groups = 4 if wanted >= 8 else 2
+    beams = math.ceil(wanted / groups) * groups
+    return GenerationSettings(method=method, num_outputs=wanted, num_beams=beams, num_beam_groups=groups,
+                              diversity_penalty=1.0, max_new_tokens=16)
+
+
+def _load_vectors(source, needed: bool):
+    from engine import vectors
+
+    try:
+        return vectors.load_vectors(source), ""
+    except StudioError as exc:
+        if needed:
+            raise
+        return None, text("distractors.note_no_vectors", detail=exc.message())
+
+
+def make_distractors(english: str, correct="", n: int = 5, model: str = "", vectors: str = "chive",
+                     method: str = "diverse_beam", use_vectors: bool = True, use_samples: bool = True,
+                     allow_paths: bool = True) -> "DistractorSet":
+    """N distractors for one English word (see the module docstring). Raises StudioError when it cannot."""
+    return make_distractors_batch([(english, correct)], n, model, vectors, method, use_vectors, use_samples,
+                                  allow_paths, strict=True)[0]
+
+
+def make_distractors_batch(rows: list, n: int = 5, model: str = "", vectors: str = "chive",
+                           method: str = "diverse_beam", use_vectors: bool = True, use_samples: bool = True,
+                           allow_paths: bool = True, progress=None, strict: bool = False) -> list:
+    """A DistractorSet per (english, correct) row; the T5 model, if any, runs over all rows at once.
+
+    strict: raise the StudioError of a row that cannot be answered (one word); otherwise that row
+    gets no distractors and the message as a note (a CSV keeps going).
+    progress: optional callable(done_rows, total_rows).
+    """
+    n = check_n(n)
+    model = (model or "").strip()
+    prepared = [_prepare(english, correct, use_samples) for english, correct in rows]
+    if strict:
+        for row in prepared:
+            if not row["english"]:
+                raise StudioError("distractors.empty_input")
+    vs, vectors_note = (None, "")
+    if use_vectors:
+        vs, vectors_note = _load_vectors(vectors, needed=not model)
+    generated = [[] for _ in prepared]
+    if model:
+        from engine.generation import generate_batch, load_model
+
+        loaded = load_model(model, allow_paths)
+        todo = [i for i, row in enumerate(prepared) if row["english"]]
+        report = (lambda done, total: progress(done, len(prepared))) if progress else None
+        outputs = generate_batch(loaded, [prepared[i]["english"] for i in todo], t5_settings(n, method),
+                                 progress=report)
+        for i, candidates in zip(todo, outputs):
+            generated[i] = candidates
+    results = []
+    for k, (row, t5_candidates) in enumerate(zip(prepared, generated)):
+        try:
+            result = _one(row, t5_candidates, n, vs, bool(model))
+        except StudioError as exc:
+            if strict:
+                raise
+            result = DistractorSet(row["english"], row["anchors"], [], notes=[exc.message()])
+        if vectors_note:
+            result.notes.insert(0, vectors_note)
+        results.append(result)
+        if progress and not model:
+            progress(k + 1, len(prepared))
+    return results
+
+
+def _prepare(english, correct, use_samples: bool) -> dict:
+    english = check.clean(english)
+    given = check.split_correct(correct)
+    listed = known_answers(english) if use_samples and english else []
+    anchors, origin = (given, "input") if given else ((listed, "samples") if listed else ([], ""))
+    related = synonyms(anchors + listed) if use_samples else []
+    leaks = list(dict.fromkeys(anchors + listed + related + [w for w in [check.loanword(english)] if w]))
+    return {"english": english, "anchors": anchors, "leaks": leaks, "origin": origin}
+
+
+def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> DistractorSet:
+    english, anchors = row["english"], row["anchors"]
+    if not english:
+        raise StudioError("distractors.empty_input")
+    if not anchors and not has_model:
+        raise StudioError("distractors.need_correct_or_model", word=english)
+    notes = []
+    if row["origin"] == "samples":
+        notes.append(text("distractors.note_from_samples", word=english, correct="、".join(anchors)))
+    pool = [_Candidate(c.text, "t5", model_score=c.score) for c in t5_candidates]
+    if vs is not None and anchors:
+        neighbours = _neighbours(anchors, vs)
+        if not neighbours and not has_model:
+            raise StudioError("distractors.correct_not_in_vectors", correct="、".join(anchors), source=vs.name)
+        pool += neighbours
+    kept, dropped = _filter(pool, row["leaks"], anchors, vs)
+    for cand in kept:
+        cand.score = _score(cand, anchors, vs)
+    chosen = _pick(kept, n, vs)
+    if len(chosen) < n:
+        notes.append(text("distractors.note_fewer", got=len(chosen), wanted=n))
+    return DistractorSet(english, anchors, [Distractor(c.text, round(c.score, 4), c.source) for c in chosen],
+                         notes=notes, dropped=dropped, correct_from=row["origin"])
+
+
+def _neighbours(anchors: list, vs) -> list:
+    """Vector neighbours of the first few correct answers that share the answer's part of speech."""
+    found = []
+    for answer in anchors[:ANCHORS]:
+        key = check.vector_key(answer, vs)
+        if not key:
+            continue
+        pos = check.analyse(answer).major_pos
+        single = len(answer) == 1
+        for word, _ in vs.kv.most_similar(key, topn=NEIGHBOURS):
+            info = check.analyse(word)
+            if pos and info.major_pos != pos:
+                continue  # a verb's distractor is a verb: the quiz must not give itself away
+            if len(info.pos) > 1 and info.pos[1] in EXCLUDED_MINOR_POS or info.inflected:
+                continue
+            if len(word) == 1 and not single:
+                continue  # lone kanji are mostly fragments of compounds (柴, 仔)
+            found.append(_Candidate(word, "vectors", key=word))
+    return found
+
+
+def _filter(pool: list, leaks: list, anchors: list, vs) -> tuple:
+    """Candidates that are real words, not an answer in disguise, and not a repeat of a kept one."""
+    kept, dropped = [], []
+    for cand in pool:
+        cand.text = check.clean(cand.text)
+        reason = check.invalid_reason(cand.text, vs)
+        if reason:
+            reason = f"invalid:{reason}"
+        else:
+            leak = check.leak_reason(cand.text, leaks, vs)
+            if leak:
+                reason = f"leak:{leak}"
+            elif any(check.disguise(cand.text, other.text, vs) in ("same", "script", "form", "vector")
+                     for other in kept):
+                reason = "duplicate"
+        if reason:
+            if reason != "duplicate":
+                dropped.append({"text": cand.text, "source": cand.source, "reason": reason})
+            continue
+        cand.key = cand.key or check.vector_key(cand.text, vs)
+        kept.append(cand)
+    return kept, dropped
+
+
+def _score(cand: _Candidate, anchors: list, vs) -> float:
+    cosine = check.closeness(cand.text, anchors, vs) if vs is not None and anchors else None
+    if cosine is not None:
+        cosine = max(0.0, cosine)
+    if cand.source == "t5" and cand.model_score is not None:
+        confidence = math.exp(cand.model_score)
+        return confidence if cosine is None else (cosine + confidence) / 2
+    return cosine if cosine is not None else 0.0
+
+
+def _pick(cands: list, n: int, vs) -> list:
+    """N candidates by score, each discounted by its likeness to those already picked; best score first."""
+    pool = sorted(cands, key=lambda c: c.score, reverse=True)
+    chosen = []
+
+    def likeness(a, b):
+        if vs is None or not a.key or not b.key:
+            return 0.0
+        return max(0.0, float(vs.kv.similarity(a.key, b.key)))
+
+    while pool and len(chosen) < n:
+        best = max(pool, key=lambda c: RELEVANCE * c.score
+                   - (1 - RELEVANCE) * max((likeness(c, p) for p in chosen), default=0.0))
+        chosen.append(best)
+        pool.remove(best)
+    return sorted(chosen, key=lambda c: c.score, reverse=True)
+
+
+# ---------------------------------------------------------------- tables and CSV
+
+
+def distractors_table(sets: list, n: int):
+    """Input, Correct, distractor_1..N, score_1..N, source_1..N, note — one row per word."""
+    import pandas as pd
+
+    records = []
+    for result in sets:
+        row = {"Input": result.input, "Correct": "|".join(result.correct)}
+        for k in range(n):
+            row[f"distractor_{k + 1}"] = result.distractors[k].text if k < len(result.distractors) else ""
+        for k in range(n):
+            row[f"score_{k + 1}"] = result.distractors[k].score if k < len(result.distractors) else None
+        for k in range(n):
+            row[f"source_{k + 1}"] = result.distractors[k].source if k < len(result.distractors) else ""
+        row["note"] = " ".join(result.notes)
+        records.append(row)
+    return pd.DataFrame(records)
+
+
+def distractors_csv(csv_path, out_path=None, n: int = 5, model: str = "", vectors: str = "chive",
+                    method: str = "diverse_beam", use_vectors: bool = True, use_samples: bool = True,
+                    allow_paths: bool = True, progress=None) -> dict:
+    """Distractors for every row of a CSV (Input[, Correct]); writes out_path (UTF-8 with BOM) when given."""
+    from engine import csvdata
+
+    n = check_n(n)
+    frame, _table = csvdata.load_pairs(csv_path, {"Correct": None}, required=("Input",))
+    if len(frame) > MAX_CSV_ROWS:
+        raise StudioError("distractors.too_many_rows", rows=len(frame), limit=MAX_CSV_ROWS)
+    started = time.monotonic()
+    corrects = list(frame["Correct"]) if "Correct" in frame.columns else [""] * len(frame)
+    sets = make_distractors_batch(list(zip(frame["Input"], corrects)), n, model, vectors, method, use_vectors,
+                                  use_samples, allow_paths, progress=progress)
+    table = distractors_table(sets, n)
+    if out_path:
+        csvdata.write_download(table, out_path)
+    seconds = round(time.monotonic() - started, 2)
+    complete = sum(len(s.distractors) == n for s in sets)
+    return {"rows": len(table), "complete_rows": complete, "seconds": seconds, "table": table,
+            "out": str(out_path) if out_path else None}
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m engine.distractors",
+                                     description="Plausible but wrong Japanese translations (T5 Studio)")
+    parser.add_argument("word", nargs="?", help="English word (or words)")
+    parser.add_argument("--correct", default="", help="the correct Japanese translation(s), separated by |")
+    parser.add_argument("--n", type=int, default=5, help="how many distractors (1-20)")
+    parser.add_argument("--model", default="", help="stored model name or folder; none = word vectors only")
+    parser.add_argument("--method", default="diverse_beam", choices=METHODS, help="how the model searches")
+    parser.add_argument("--vectors", default="chive", help="word vector set (default: chive)")
+    parser.add_argument("--no-vectors", action="store_true", help="use the model's candidates only")
+    parser.add_argument("--no-samples", action="store_true",
+                        help="do not look correct translations up in the bundled sample data")
+    parser.add_argument("--csv", help="CSV with Input[, Correct] columns, instead of one word")
+    parser.add_argument("--out", help="with --csv: where to write the table (UTF-8 with BOM)")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if bool(args.word) == bool(args.csv):
+        parser.error("give either a WORD or --csv FILE")
+    options = {"n": args.n, "model": args.model, "vectors": args.vectors, "method": args.method,
+               "use_vectors": not args.no_vectors, "use_samples": not args.no_samples}
+    try:
+        if args.csv:
+            summary = distractors_csv(args.csv, args.out, **options,
+                                      progress=lambda d, t: print(f"[{d}/{t}]", file=sys.stderr, flush=True))
+            result = {k: v for k, v in summary.items() if k != "table"}
+        else:
+            found = make_distractors(args.word, args.correct, **options)
+            for note in found.notes:
+                print(note)
+            for rank, d in enumerate(found.distractors, 1):
+                print(f"{rank:2d}. {d.text}\t{d.score:.4f}\t{d.source}")
+            result = found.to_dict()
+    except StudioError as exc:
+        print(json.dumps({"ok": False, "error": exc.key, "message": exc.message()}, ensure_ascii=False))
+        return 1
+    print(json.dumps({"ok": True, **result}, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
