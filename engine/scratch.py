@@ -34,6 +34,10 @@ SIZE_PRESETS = {
 
 def train_tokenizer(texts: list, vocab_size: int, workdir: Path = None) -> PreTrainedTokenizerFast:
     """Train a SentencePiece unigram model on `texts` and wrap it as a fast tokenizer."""
+    # SentencePiece needs a piece for every character it keeps plus the 256 byte pieces; Japanese
+    # data easily has more distinct characters than a tiny preset's vocabulary, so grow to fit.
+    distinct_chars = len(set("".join(texts)))
+    vocab_size = max(vocab_size, distinct_chars + 256 + 3 + 64)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         corpus = Path(tmp) / "corpus.txt"
         corpus.write_text("\n".join(t.replace("\n", " ") for t in texts if t), encoding="utf-8")

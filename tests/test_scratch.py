@@ -29,3 +29,12 @@ def test_seen_words_are_single_pieces_unseen_are_bytes():
     unseen = tokenizer.convert_ids_to_tokens(tokenizer("鬱", add_special_tokens=False).input_ids)
     assert "学" in seen or "学校" in seen or "▁学校" in seen
     assert unseen[-3:] == ["<0xE9>", "<0xAC>", "<0xB1>"]  # 鬱 is E9 AC B1 in UTF-8
+
+
+def test_many_distinct_kanji_fit_a_tiny_preset():
+    """A real word list has more distinct characters than the tiny preset's 1,000 pieces."""
+    kanji = [chr(code) for code in range(0x4E00, 0x4E00 + 1500)]
+    texts = ["".join(kanji[i:i + 3]) for i in range(0, len(kanji), 3)] * 2
+    model, tokenizer = build_scratch(texts, "tiny")
+    assert len(tokenizer) > 1500 and model.config.vocab_size == len(tokenizer)
+    assert tokenizer.unk_token_id not in tokenizer(texts[0]).input_ids
