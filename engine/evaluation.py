@@ -25,26 +25,34 @@ class EvaluationResult:
     settings: dict = field(default_factory=dict)
 
 
-def score_rows(inputs: list, expected: list, generated: list, correct: list = None) -> pd.DataFrame:
-    """The per-row table: texts, then one column per metric (and per Correct-column metric)."""
+def score_rows(inputs: list, expected: list, generated: list, correct: list = None,
+               outputs: list = None) -> pd.DataFrame:
+    """The per-row table: texts, then one column per metric (and per Correct-column metric).
+
+    outputs: per row, every output generated (several per input in the distractor use); the first
+    is `generated`. They are shown joined by " | " and scored by the Correct-column metrics.
+    """
     records = []
     for i, (src, ref, hyp) in enumerate(zip(inputs, expected, generated)):
         row = {"input": src, "expected": ref, "generated": hyp}
+        if outputs is not None:
+            row["outputs"] = " | ".join(outputs[i])
         if correct is not None:
             row["correct"] = correct[i]
         row.update(M.row_metrics(hyp, ref))
         if correct is not None:
-            row.update(M.correct_row_metrics(hyp, ref, correct[i]))
+            row.update(M.correct_row_metrics(hyp, ref, correct[i], outputs[i] if outputs is not None else None))
         records.append(row)
     return pd.DataFrame(records)
 
 
 def aggregate(rows: pd.DataFrame) -> dict:
-    """Corpus metrics of a per-row table, plus the mean of every Correct-column metric."""
+    """Corpus metrics of a per-row table, plus the mean of every Correct-column metric (NaN rows skipped)."""
     values = M.compute_metrics(list(rows["generated"]), list(rows["expected"]))
     for column in rows.columns:
         if column.startswith("correct_") and pd.api.types.is_numeric_dtype(rows[column]):
-            values[column] = round(float(rows[column].mean()), 4)
+            mean = rows[column].mean()
+            values[column] = None if pd.isna(mean) else round(float(mean), 4)
     return values
 
 
@@ -59,8 +67,11 @@ def evaluate_model(model: str, frame: pd.DataFrame, settings: GenerationSettings
     allow_paths: accept local folders as models (the CLI does; the web app does not).
     """
     settings = (settings or GenerationSettings()).check()
-    # One output per row is compared; more would need a rule for which one counts.
-    settings = GenerationSettings.from_dict({**settings.to_dict(), "num_outputs": 1})
+    # One output per row is compared with Output. With a Correct column, several outputs per row
+    # (num_outputs > 1) are kept as quiz distractors and scored together (leak rate, diversity, …).
+    several = "Correct" in frame.columns and settings.num_outputs > 1
+    if not several:
+        settings = GenerationSettings.from_dict({**settings.to_dict(), "num_outputs": 1})
     kind, _ = resolve_source(model, allow_paths)
     run = None
     if record:
@@ -73,7 +84,8 @@ def evaluate_model(model: str, frame: pd.DataFrame, settings: GenerationSettings
         results = generate_batch(loaded, inputs, settings, progress=progress, with_scores=False)
         generated = [c[0].text if c else "" for c in results]
         correct = list(frame["Correct"]) if "Correct" in frame.columns else None
-        rows = score_rows(inputs, list(frame["Output"]), generated, correct)
+        outputs = [[c.text for c in cands] for cands in results] if several else None
+        rows = score_rows(inputs, list(frame["Output"]), generated, correct, outputs)
         values = aggregate(rows)
         if run:
             run.log(f"evaluated {len(rows)} rows: " + ", ".join(f"{k}={v}" for k, v in values.items()))

@@ -14,6 +14,9 @@ Computed with the libraries themselves, offline (evaluate.load would fetch scrip
 - similarity   normalised edit similarity 1 - edits / longer length (rapidfuzz), 0..1.
                Higher = closer.
 
+With a Correct column (the quiz-distractor use), see the end of this file: similarity to the
+correct answer, and the distractor metrics leak_rate, validity, closeness and diversity.
+
 Aggregates: exact_match and similarity are means over rows; chrF, BLEU and CER are corpus
 values (n-gram and edit counts summed over all rows first), as their authors define them.
 """
@@ -23,7 +26,10 @@ from rapidfuzz.distance import Levenshtein
 from sacrebleu.metrics import BLEU, CHRF
 
 METRICS = ("exact_match", "chrf", "bleu", "cer", "similarity")
-HIGHER_IS_BETTER = {"exact_match": True, "chrf": True, "bleu": True, "cer": False, "similarity": True}
+HIGHER_IS_BETTER = {"exact_match": True, "chrf": True, "bleu": True, "cer": False, "similarity": True,
+                    "leak_rate": False, "validity": True, "closeness": True, "diversity": True}
+# Metrics of the distractor use, where "better" means a better quiz option rather than "closer".
+DISTRACTOR_METRICS = ("leak_rate", "validity", "closeness", "diversity")
 
 _CHRF = CHRF()
 # Effective order for the corpus too: a list of 2-3 character words has no 4-grams at all, and
@@ -96,33 +102,87 @@ def compute_metrics(hyps: list, refs: list) -> dict:
 #
 # Training data there is (English word, wrong Japanese translation); a good distractor is close to
 # the correct translation in form or meaning, yet not the same. When the CSV has a Correct column,
-# every row also gets the metrics below. To add a metric (e.g. a leak rate: the output equals the
-# correct answer), register a function with register_correct_metric(); it receives
-# (generated, expected, correct) and returns a dict of extra per-row values. Values that are
-# numbers are averaged into the aggregate under the same name.
+# every row also gets the metrics below. To add a metric, register a function with
+# register_correct_metric(); it receives (generated, expected, correct) and returns a dict of extra
+# per-row values; a function that also takes `outputs` gets every output of the row (when several
+# were generated per input, else [generated]). Values that are numbers are averaged into the
+# aggregate under the same name. Correct may hold several translations separated by |.
 
 _CORRECT_METRICS = []
 
 
 def register_correct_metric(fn):
-    """Add fn(generated, expected, correct) -> dict to the per-row metrics used with a Correct column."""
+    """Add fn(generated, expected, correct[, outputs]) -> dict to the per-row metrics used with a Correct column."""
     if fn not in _CORRECT_METRICS:
         _CORRECT_METRICS.append(fn)
     return fn
 
 
+def _answers(correct) -> list:
+    from engine.distractors_check import split_correct
+
+    return split_correct(correct) or [normalize(correct)]
+
+
 @register_correct_metric
 def similarity_to_correct(generated: str, expected: str, correct: str) -> dict:
-    """How close the output is to the correct answer (chrF and edit similarity, higher = closer)."""
-    return {"correct_chrf": round(chrf(generated, correct), 4),
-            "correct_similarity": round(similarity(generated, correct), 4)}
+    """How close the output is in form to the nearest correct answer (chrF and edit similarity, higher = closer)."""
+    answers = _answers(correct)
+    return {"correct_chrf": round(max(chrf(generated, a) for a in answers), 4),
+            "correct_similarity": round(max(similarity(generated, a) for a in answers), 4)}
 
 
-def correct_row_metrics(generated: str, expected: str, correct: str) -> dict:
+@register_correct_metric
+def distractor_quality(generated: str, expected: str, correct: str, outputs: list = None) -> dict:
+    """The quiz-distractor view of a row's outputs (rules in engine.distractors_check):
+
+    correct_leak_rate   share of outputs that are a correct answer or one in disguise (いぬ, 子犬 for 犬). Lower is better.
+    correct_validity    share of outputs that are real Japanese content words. Higher is better.
+    correct_closeness   mean cosine (word vectors) of the valid, non-leaking outputs to the nearest answer; NaN when
+                        none can be measured. Higher = more tempting.
+    correct_diversity   distinct outputs / outputs, only when several were generated per input.
+    """
+    from engine import distractors_check as check
+
+    outputs = [o for o in (outputs if outputs else [generated])]
+    vs = _vectors()
+    answers = check.split_correct(correct)
+    leaks = [check.is_leak(o, answers, vs) for o in outputs]
+    valid = [check.is_valid(o, vs) for o in outputs]
+    usable = [o for o, leak, ok in zip(outputs, leaks, valid) if ok and not leak]
+    cosines = [check.closeness(o, answers, vs) for o in usable] if vs else []
+    cosines = [c for c in cosines if c is not None]
+    values = {
+        "correct_leak_rate": round(sum(leaks) / len(outputs), 4),
+        "correct_validity": round(sum(valid) / len(outputs), 4),
+        "correct_closeness": round(sum(cosines) / len(cosines), 4) if cosines else float("nan"),
+    }
+    if len(outputs) > 1:
+        values["correct_diversity"] = round(len({check.fold(o) for o in outputs}) / len(outputs), 4)
+    return values
+
+
+def _vectors():
+    """The built-in word vectors for closeness, or None when they cannot be loaded (closeness is then NaN)."""
+    from engine import vectors
+    from engine.messages import StudioError
+
+    try:
+        return vectors.load_vectors()
+    except StudioError:
+        return None
+
+
+def correct_row_metrics(generated: str, expected: str, correct: str, outputs: list = None) -> dict:
     """Every registered Correct-column metric for one row, merged into one dict."""
+    import inspect
+
     values = {}
     for fn in _CORRECT_METRICS:
-        values.update(fn(generated, expected, correct))
+        if "outputs" in inspect.signature(fn).parameters:
+            values.update(fn(generated, expected, correct, outputs=outputs))
+        else:
+            values.update(fn(generated, expected, correct))
     return values
 
 
@@ -130,3 +190,8 @@ def direction(name: str) -> str:
     """'higher' or 'lower': which way is better (closer) for a metric name."""
     base = name.removeprefix("correct_")
     return "higher" if HIGHER_IS_BETTER.get(base, True) else "lower"
+
+
+def is_distractor_metric(name: str) -> bool:
+    """True for the quiz-distractor metrics, whose direction reads "better", not "closer"."""
+    return name.removeprefix("correct_") in DISTRACTOR_METRICS

@@ -5,7 +5,7 @@ import pandas as pd
 from engine import csvdata
 from engine.evaluation import MAX_ROWS, combined_rows, comparison_table, evaluate_models
 from engine.messages import StudioError, text
-from engine.metrics import HIGHER_IS_BETTER
+from engine.metrics import HIGHER_IS_BETTER, is_distractor_metric
 from tabs.common import guarded, result_file, session_key, stash_upload, t
 from tabs.try_t5 import model_choices, settings_from_widgets, settings_widgets
 
@@ -82,8 +82,10 @@ def run_evaluation(upload, models, *settings, request: gr.Request = None, progre
 def readable_comparison(table: pd.DataFrame) -> pd.DataFrame:
     """The comparison with metric names and directions in words."""
     table = table.copy()
+    # Distractor metrics are better, not closer, in their direction (a low leak rate is good).
+    table["better"] = [text(f"evaluation.{b}_good" if is_distractor_metric(m) else f"evaluation.{b}")
+                       for m, b in zip(table["metric"], table["better"])]
     table["metric"] = [text(f"evaluation.{m}") for m in table["metric"]]
-    table["better"] = [text(f"evaluation.{b}") for b in table["better"]]
     return table.rename(columns={"metric": text("evaluate.col_metric"), "better": text("evaluate.col_better")})
 
 

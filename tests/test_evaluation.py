@@ -7,22 +7,25 @@ import sys
 import pandas as pd
 
 from engine import runs, store
-from engine.evaluation import combined_rows, comparison_table, evaluate_model, evaluate_models, score_rows
+from engine.evaluation import (aggregate, combined_rows, comparison_table, evaluate_model, evaluate_models,
+                               score_rows)
 from engine.generation import GenerationSettings
+from tests.chive_fixtures import chive_cache, chive_home  # noqa: F401 - fixtures
 from tests.model_fixtures import stored_model, tiny_model_dir  # noqa: F401 - fixtures
 
 FRAME = pd.DataFrame({"Input": ["dog", "cat", "apple"], "Output": ["ねこ", "いぬ", "みかん"],
                       "Correct": ["いぬ", "ねこ", "りんご"]})
 
 
-def test_score_rows_columns_and_values():
+def test_score_rows_columns_and_values(chive_home):
     rows = score_rows(["x", "y"], ["ねこ", "いぬ"], ["ねこ", "=いぬ"], correct=["いぬ", "ねこ"])
     assert list(rows.columns) == ["input", "expected", "generated", "correct", "exact_match", "chrf", "bleu",
-                                  "cer", "similarity", "correct_chrf", "correct_similarity"]
+                                  "cer", "similarity", "correct_chrf", "correct_similarity",
+                                  "correct_leak_rate", "correct_validity", "correct_closeness"]
     assert rows.loc[0, "exact_match"] == 1.0 and rows.loc[0, "correct_similarity"] == 0.0
 
 
-def test_evaluate_model_records_run_and_meta(stored_model):
+def test_evaluate_model_records_run_and_meta(stored_model, chive_home):
     progress = []
     result = evaluate_model(stored_model, FRAME, GenerationSettings(method="beam", num_beams=3),
                             progress=lambda done, total: progress.append((done, total)), data_sha256="abc")
@@ -43,7 +46,7 @@ def test_without_correct_column_no_correct_metrics(stored_model):
     assert result.run_id == ""
 
 
-def test_compare_two_models(stored_model, tiny_model_dir):
+def test_compare_two_models(stored_model, tiny_model_dir, chive_home):
     import shutil
 
     from engine import paths
@@ -53,7 +56,7 @@ def test_compare_two_models(stored_model, tiny_model_dir):
     table = comparison_table(results)
     assert list(table.columns) == ["metric", "better", stored_model, "tiny-copy"]
     assert table.set_index("metric").loc["cer", "better"] == "lower"
-    assert list(table[stored_model]) == list(table["tiny-copy"])  # same weights, same scores
+    assert table[stored_model].equals(table["tiny-copy"])  # same weights, same scores (NaN where unmeasurable)
     assert list(combined_rows(results)["model"]) == [stored_model] * 3 + ["tiny-copy"] * 3
 
 
@@ -67,7 +70,8 @@ def test_unknown_model_fails_before_a_run_is_opened(home):
     assert runs.list_runs() == []  # an unknown model fails before a run is opened
 
 
-def test_cli_end_to_end(stored_model, home, tmp_path):
+def test_cli_end_to_end(stored_model, chive_home, tmp_path):
+    home = chive_home
     source = tmp_path / "test.csv"
     source.write_text("English,Japanese,正解\ndog,ねこ,いぬ\ncat,=1+1,ねこ\n", encoding="cp932")
     out = tmp_path / "rows.csv"
@@ -91,3 +95,28 @@ def test_cli_bad_csv_is_json(home, tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1
     assert json.loads(done.stdout.strip().splitlines()[-1])["status"] == "failed"
+
+
+def test_several_outputs_are_scored_as_distractors(stored_model, chive_home):
+    settings = GenerationSettings(method="beam", num_outputs=3, num_beams=4)
+    result = evaluate_model(stored_model, FRAME, settings, record=False)
+    assert {"outputs", "correct_leak_rate", "correct_validity", "correct_closeness", "correct_diversity"} <= set(
+        result.rows.columns)
+    assert all(len(cell.split(" | ")) == 3 for cell in result.rows["outputs"])
+    assert 0 <= result.metrics["correct_leak_rate"] <= 1 and 0 < result.metrics["correct_diversity"] <= 1
+    # Without a Correct column one output per row is compared, whatever was asked.
+    plain = evaluate_model(stored_model, FRAME[["Input", "Output"]], settings, record=False)
+    assert "outputs" not in plain.rows.columns
+
+
+def test_distractor_metrics_on_hand_made_rows(chive_home):
+    rows = score_rows(["dog"] * 4, ["猫"] * 4, ["猫", "いぬ", "dog", "子犬"], correct=["犬"] * 4)
+    assert list(rows["correct_leak_rate"]) == [0.0, 1.0, 0.0, 1.0]
+    assert list(rows["correct_validity"]) == [1.0, 1.0, 0.0, 1.0]
+    assert rows.loc[0, "correct_closeness"] > 0.5 and rows["correct_closeness"].isna().sum() == 3
+    values = aggregate(rows)
+    assert values["correct_leak_rate"] == 0.5 and values["correct_validity"] == 0.75
+    assert values["correct_closeness"] == rows.loc[0, "correct_closeness"]  # NaN rows are skipped
+    several = score_rows(["dog"], ["猫"], ["猫"], correct=["犬"], outputs=[["猫", "猫", "イヌ", "の"]])
+    assert several.loc[0, "correct_leak_rate"] == 0.25 and several.loc[0, "correct_validity"] == 0.75
+    assert several.loc[0, "correct_diversity"] == 0.75 and several.loc[0, "outputs"] == "猫 | 猫 | イヌ | の"

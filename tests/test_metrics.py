@@ -1,8 +1,9 @@
 """Metrics against values worked out by hand on small cases."""
 import pytest
 
+from tests.chive_fixtures import chive_cache, chive_home  # noqa: F401 - fixtures
 from engine.metrics import (bleu, cer, chrf, compute_metrics, correct_row_metrics, direction, exact_match,
-                            register_correct_metric, row_metrics, similarity)
+                            is_distractor_metric, register_correct_metric, row_metrics, similarity)
 
 
 def test_identical_texts_score_perfectly():
@@ -64,8 +65,12 @@ def test_empty_corpus():
     assert compute_metrics([], [])["rows"] == 0
 
 
-def test_correct_column_hook():
-    assert correct_row_metrics("ねこ", "いぬ", "ねこ") == {"correct_chrf": 100.0, "correct_similarity": 1.0}
+def test_correct_column_hook(chive_home):
+    values = correct_row_metrics("ねこ", "いぬ", "ねこ")
+    assert {k: values[k] for k in ("correct_chrf", "correct_similarity")} == {"correct_chrf": 100.0,
+                                                                            "correct_similarity": 1.0}
+    # Several correct translations: the nearest one counts, the | is not part of any answer.
+    assert correct_row_metrics("ねこ", "いぬ", "犬|ねこ")["correct_similarity"] == 1.0
 
     def leak(generated, expected, correct):
         return {"correct_leak": float(generated == correct)}
@@ -83,3 +88,5 @@ def test_directions():
     assert direction("cer") == "lower"
     assert direction("chrf") == "higher"
     assert direction("correct_similarity") == "higher"
+    assert direction("correct_leak_rate") == "lower" and direction("correct_validity") == "higher"
+    assert is_distractor_metric("correct_leak_rate") and not is_distractor_metric("correct_chrf")

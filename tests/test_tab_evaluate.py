@@ -8,13 +8,14 @@ from gradio_client.exceptions import AppError
 
 from tabs import evaluate
 from tests.launching import served, single_tab_blocks
+from tests.chive_fixtures import chive_cache, chive_home  # noqa: F401 - fixtures
 from tests.model_fixtures import stored_model, tiny_model_dir  # noqa: F401 - fixtures
 
 GREEDY = ["greedy", 1, 16, 4, 2, 1.0, 1.0, 50, 1.0, 1.0, 0, 42]
 
 
 @pytest.fixture
-def client(stored_model):
+def client(stored_model, chive_home):
     with served(single_tab_blocks(evaluate)) as (_url, client):
         yield client
 
@@ -38,6 +39,19 @@ def test_two_models_side_by_side(client, stored_model, tiny_model_dir, tmp_path)
     assert len(frame) == 6 and "'+いぬ" in set(frame["expected"])
     assert len(runs.list_runs(kind="evaluate")) == 2
     assert store.load_meta("tiny-b")["evaluations"][0]["metrics"]["rows"] == 3
+
+
+def test_distractor_metrics_in_the_comparison(client, stored_model, tmp_path):
+    source = tmp_path / "quiz.csv"
+    source.write_text("Input,Output,Correct\ndog,ねこ,いぬ\ncat,いぬ,ねこ\n", encoding="utf-8")
+    beam3 = ["beam", 3, 16, 4, 2, 1.0, 1.0, 50, 1.0, 1.0, 0, 42]
+    summary, comparison, _plot, rows, _download = client.predict(
+        handle_file(str(source)), [stored_model], *beam3, api_name="/evaluate")
+    assert "漏れ率" in summary
+    better = {row[0]: row[1] for row in comparison["data"]}
+    assert better["漏れ率（正解の混入）"] == "低いほど良い" and better["有効率（単語として使える）"] == "高いほど良い"
+    assert better["多様性（違う出力の割合）"] == "高いほど良い" and better["chrF"] == "高いほど近い"
+    assert "outputs" in rows["headers"] and "correct_leak_rate" in rows["headers"]
 
 
 def test_no_model_and_missing_columns_are_clear_errors(client, stored_model, tmp_path):
