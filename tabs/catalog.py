@@ -6,26 +6,15 @@ keys, Hub model picker; `/catalog_show` (key) -> card; `/use_as_base` (key) -> T
 base model, tab switch, message (only when the Train tab is there); `/hub_push` (model, repo,
 private, message, token) -> result.
 """
-import os
-
 import gradio as gr
 
 from engine import catalog, hub, store
 from engine.messages import text
-from tabs.common import escape, guarded, t
+from tabs.common import escape, guarded, on_space, t
 
 ALL = "all"
 LANGUAGES = ("ja", "en", "de", "fr", "ro")  # the ones with a name in locales; the engine takes any code
 COLUMNS = ("col_id", "col_organisation", "col_size", "col_parameters", "col_languages", "col_japanese", "col_license", "col_base")
-
-
-def on_space() -> bool:
-    """On a Hugging Face Space people sign in with OAuth; locally they paste a token.
-
-    Same test as gradio's own (SYSTEM=spaces and SPACE_ID): elsewhere gradio would "mock" the
-    sign-in with the server's own Hub login, which must never stand in for a visitor's token.
-    """
-    return os.environ.get("SYSTEM") == "spaces" and bool(os.environ.get("SPACE_ID"))
 
 
 def create_tab(shared: dict) -> None:

@@ -2,9 +2,12 @@
 import functools
 import html
 import logging
+import os
 import secrets
 import shutil
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import gradio as gr
@@ -76,6 +79,58 @@ def session_key(request: gr.Request) -> str:
     """A key for this browser session; uploads and results are kept apart per key."""
     key = getattr(request, "session_hash", None) or secrets.token_hex(8)
     return "".join(ch for ch in key if ch.isalnum())[:64] or secrets.token_hex(8)
+
+
+def on_space() -> bool:
+    """True on a Hugging Face Space, tested as gradio does (SYSTEM=spaces and SPACE_ID).
+
+    SPACE_ID alone is not enough: elsewhere gradio would "mock" OAuth sign-in with the server's own
+    Hub login, which must never stand in for a visitor's token.
+    """
+    return os.environ.get("SYSTEM") == "spaces" and bool(os.environ.get("SPACE_ID"))
+
+
+# Who started a run. A browser keeps one owner key across reloads (a BrowserState in its local
+# storage); a page load tells the server which key belongs to its session, so every tab records
+# runs under the same key and the Logs tab can show "this browser's runs". API clients have no
+# BrowserState: their key is their session.
+OWNER_STORAGE_KEY = "t5studio-owner"
+_OWNERS = OrderedDict()  # session key -> owner key; module-level on purpose, keyed per session
+_OWNERS_LOCK = threading.Lock()
+MAX_REMEMBERED_SESSIONS = 20_000
+
+
+def owner_key(owner, request: gr.Request) -> str:
+    """The owner key for this request: the browser's own (when given or remembered), else the session's."""
+    if isinstance(owner, str):
+        cleaned = "".join(ch for ch in owner if ch.isalnum() or ch == "-")[:80]
+        if cleaned:
+            return cleaned
+    session = session_key(request)
+    with _OWNERS_LOCK:
+        known = _OWNERS.get(session)
+    return known or f"session-{session}"
+
+
+def remember_owner(owner, request: gr.Request) -> str:
+    """Tie this session to the browser's owner key (minting one on a first visit); returns the key."""
+    key = owner_key(owner, request)
+    if getattr(request, "session_hash", None):
+        with _OWNERS_LOCK:
+            _OWNERS[session_key(request)] = key
+            _OWNERS.move_to_end(session_key(request))
+            while len(_OWNERS) > MAX_REMEMBERED_SESSIONS:
+                _OWNERS.popitem(last=False)
+    return key
+
+
+def browser_owner(shared: dict) -> gr.BrowserState:
+    """The page's one BrowserState holding the owner key, created (and read on load) by the first tab asking."""
+    if "owner" not in shared:
+        state = gr.BrowserState(None, storage_key=OWNER_STORAGE_KEY)
+        shared["owner"] = state
+        shared["demo"].load(remember_owner, [state], [state], api_name=False, queue=False)
+    return shared["owner"]
 
 
 def session_folder(request: gr.Request) -> Path:

@@ -6,7 +6,7 @@ from engine import csvdata
 from engine.evaluation import MAX_ROWS, combined_rows, comparison_table, evaluate_models
 from engine.messages import StudioError, text
 from engine.metrics import HIGHER_IS_BETTER, is_distractor_metric
-from tabs.common import guarded, result_file, session_key, stash_upload, t
+from tabs.common import browser_owner, guarded, owner_key, result_file, stash_upload, t
 from tabs.try_t5 import model_choices, settings_from_widgets, settings_widgets
 
 MAX_MODELS = 4  # each model is a full generation pass over the file
@@ -36,6 +36,7 @@ def create_tab(shared: dict) -> None:
     rows = gr.Dataframe(label=t("evaluate.rows"), interactive=False, wrap=True, max_height=420)
     download = gr.File(label=t("evaluate.download"), interactive=False)
     shared["evaluate.models"] = models
+    browser_owner(shared)  # runs are recorded under this browser's owner key
 
     refresh.click(refresh_models, [models], [models], api_name="evaluate_refresh_models")
     shared["demo"].load(refresh_models, [models], [models], api_name=False)
@@ -50,8 +51,9 @@ def refresh_models(current=None):
 
 
 @guarded
-def run_evaluation(upload, models, *settings, request: gr.Request = None, progress=gr.Progress()):
+def run_evaluation(upload, models, request: gr.Request, progress=gr.Progress(), *settings):
     """Inputs: CSV, models, settings / Outputs: summary, comparison, plot, per-row table, download"""
+    # gradio injects Request and Progress only into parameters before *args, so they come first.
     models = [m for m in (models or []) if m]
     if not models:
         raise StudioError("evaluation.no_models")
@@ -67,7 +69,7 @@ def run_evaluation(upload, models, *settings, request: gr.Request = None, progre
     def report(done, total):
         progress((done, total), desc=text("evaluate.progress_rows"), unit="rows")
 
-    results = evaluate_models(models, frame, chosen, report, owner=session_key(request), data_sha256=table.sha256,
+    results = evaluate_models(models, frame, chosen, report, owner=owner_key(None, request), data_sha256=table.sha256,
                               allow_paths=False)
     per_row = combined_rows(results)
     out = csvdata.write_download(per_row, result_file(request, "evaluation.csv"))

@@ -12,7 +12,7 @@ import gradio as gr
 from engine import runlog_view, runs
 from engine.csvdata import write_download
 from engine.messages import text
-from tabs.common import escape, guarded, result_file, session_key, t
+from tabs.common import browser_owner, escape, guarded, on_space, owner_key, result_file, t
 
 ACTIVITY_SECONDS = 10  # how often the "running now" line is refreshed; every open page polls
 ALL = "all"
@@ -22,6 +22,7 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 def create_tab(shared: dict) -> None:
     gr.Markdown(t("logs.intro"))
+    browser_owner(shared)  # so this session's owner key is known even when the Logs tab stands alone
     with gr.Row(equal_height=True):
         kind = gr.Dropdown(
             [(t("logs.all"), ALL)] + [(t(f"logs.kind_{k}"), k) for k in runs.KINDS], value=ALL, label=t("logs.kind")
@@ -29,7 +30,8 @@ def create_tab(shared: dict) -> None:
         status = gr.Dropdown(
             [(t("logs.all"), ALL)] + [(t(f"logs.status_{s}"), s) for s in runs.STATUSES], value=ALL, label=t("logs.status")
         )
-        mine = gr.Checkbox(value=False, label=t("logs.mine_only"))
+        # On a public Space people see only their own runs unless they ask for everyone's.
+        mine = gr.Checkbox(value=on_space(), label=t("logs.mine_only"))
         refresh = gr.Button(t("logs.refresh"), variant="secondary", scale=0, min_width=160)
     activity = gr.Markdown()
     table = gr.Dataframe(
@@ -74,7 +76,7 @@ def create_tab(shared: dict) -> None:
 @guarded
 def list_runs(kind: str, status: str, mine: bool, request: gr.Request = None):
     """Inputs: kind, status, mine_only / Outputs: table, run picker (choices), activity line."""
-    owner = session_key(request) if mine and request is not None else None
+    owner = owner_key(None, request) if mine and request is not None else None
     records = runlog_view.list_records(kind, status, owner)
     choices = [(runlog_view.run_choice_label(r), r["id"]) for r in records]
     return runlog_view.runs_table(records), gr.update(choices=choices), activity_text()

@@ -13,7 +13,7 @@ from engine.csvdata import guess_column, read_table, select_columns
 from engine.jobs import JOBS, progress
 from engine.messages import StudioError, text
 from engine.paths import SAMPLES_DIR
-from tabs.common import escape, guarded, guarded_gen, session_folder, stash_upload, t
+from tabs.common import browser_owner, escape, guarded, guarded_gen, owner_key, remember_owner, session_folder, stash_upload, t
 from tabs.guide import glossary_info, glossary_link
 
 SAMPLE_CSV = SAMPLES_DIR / "sample_train.csv"
@@ -36,7 +36,7 @@ def base_choices() -> list:
 
 def create_tab(shared: dict) -> None:
     defaults = TrainConfig()
-    owner = gr.BrowserState(None, storage_key="t5studio-owner")
+    owner = browser_owner(shared)
     csv_path = gr.State(None)  # this session's own copy of the upload
     with gr.Row():
         with gr.Column(scale=1):
@@ -164,17 +164,11 @@ def build_config(csv_path, input_col, output_col, name, base, size, *rest, save_
                        save_only=save_only, **values)
 
 
-def owner_key(owner, request: gr.Request) -> str:
-    """The key a browser keeps (BrowserState); API clients without one are keyed by session."""
-    if isinstance(owner, str) and owner:
-        return owner
-    return f"session-{getattr(request, 'session_hash', '') or secrets.token_hex(8)}"
-
-
 @guarded_gen
-def run_training(owner, *config_values, request: gr.Request = None, save_only=False):
+def run_training(owner, request: gr.Request, *config_values, save_only=False):
     """Inputs: owner + the form / Outputs: status, curve, log_tail, result, owner (streamed until done)"""
-    owner = owner_key(owner, request)
+    # gradio injects Request and Progress only into parameters before *args, so they come first.
+    owner = remember_owner(owner, request)
     if not config_values[0] and not save_only:
         raise StudioError("train.no_csv")
     config = build_config(*config_values, save_only=save_only)
@@ -183,14 +177,14 @@ def run_training(owner, *config_values, request: gr.Request = None, save_only=Fa
 
 
 @guarded_gen
-def run_save_only(owner, *config_values, request: gr.Request = None):
-    yield from run_training.__wrapped__(owner, *config_values, request=request, save_only=True)
+def run_save_only(owner, request: gr.Request, *config_values):
+    yield from run_training.__wrapped__(owner, request, *config_values, save_only=True)
 
 
 @guarded_gen
 def watch(owner, request: gr.Request):
     """On page load: re-attach to this browser's training, or say the server is busy with another."""
-    owner = owner_key(owner, request)
+    owner = remember_owner(owner, request)
     job = JOBS.for_owner(owner)
     if job is None:
         other = JOBS.busy_with()

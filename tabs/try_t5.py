@@ -1,4 +1,5 @@
-"""お試し T5 (Try) tab: one input → outputs, or a CSV of inputs → a downloadable table."""
+"""お試し T5 (Try) tab: one input → outputs, a CSV of inputs → a downloadable table, and the
+distractor mode (誤答選択肢, tabs.try_distractors)."""
 import dataclasses
 
 import gradio as gr
@@ -8,7 +9,8 @@ from engine import csvdata, store
 from engine.generate import generate_csv
 from engine.generation import METHODS, GenerationSettings, generate_one, load_model
 from engine.messages import StudioError, text
-from tabs.common import guarded, result_file, session_key, stash_upload, t
+from tabs import try_distractors
+from tabs.common import browser_owner, guarded, owner_key, result_file, stash_upload, t
 
 PREVIEW_ROWS = 200  # rows shown on the page; the download has them all
 MAX_INPUT_CHARS = 2000
@@ -80,7 +82,10 @@ def create_tab(shared: dict) -> None:
             summary = gr.Markdown()
             table = gr.Dataframe(label=t("try.table"), interactive=False, wrap=True, max_height=420)
             download = gr.File(label=t("try.download"), interactive=False)
+        with gr.Tab(t("distractors.title")):
+            try_distractors.create_section(shared)
     shared["try.model"] = model
+    browser_owner(shared)  # runs are recorded under this browser's owner key
 
     refresh.click(refresh_models, [model], [model], api_name="try_refresh_models")
     shared["demo"].load(refresh_models, [model], [model], api_name=False)
@@ -116,8 +121,9 @@ def generate_single(model, source, *settings):
 
 
 @guarded
-def generate_multiple(model, upload, *settings, request: gr.Request = None, progress=gr.Progress()):
+def generate_multiple(model, upload, request: gr.Request, progress=gr.Progress(), *settings):
     """Inputs: model, CSV upload, settings / Outputs: summary, table, download (a batch run is recorded)"""
+    # gradio injects Request and Progress only into parameters before *args, so they come first.
     if not model:
         raise StudioError("generation.no_model")
     chosen = settings_from_widgets(*settings)
@@ -127,7 +133,7 @@ def generate_multiple(model, upload, *settings, request: gr.Request = None, prog
     def report(done, total):
         progress((done, total), desc=text("try.progress_rows"), unit="rows")
 
-    summary = generate_csv(model, path, None, chosen, progress=report, run_owner=session_key(request),
+    summary = generate_csv(model, path, None, chosen, progress=report, run_owner=owner_key(None, request),
                            allow_paths=False)
     frame = summary["table"]
     out = csvdata.write_download(frame, result_file(request, "generated.csv"))

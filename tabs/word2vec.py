@@ -18,7 +18,7 @@ import gradio as gr
 from engine import vectors, vectors_plot
 from engine.messages import StudioError, text
 from engine.vectors_train import VectorTrainConfig
-from tabs.common import escape, guarded, result_file, session_key, stash_upload, t
+from tabs.common import browser_owner, escape, guarded, owner_key, result_file, stash_upload, t
 
 NEIGHBOURS_IN_PICTURE = 5  # per query word in the similarity picture; more crowds the labels
 QUERY_CONCURRENCY = 2  # lookups take milliseconds and only read shared arrays
@@ -133,6 +133,7 @@ def create_tab(shared: dict) -> None:
     hub_button.click(hub_vectors, [hub_repo, hub_filename, hub_name], [add_status, source],
                      api_name="hub_vectors", **heavy)
     shared["word2vec.source"] = source
+    browser_owner(shared)  # vector sets are recorded under this browser's owner key
 
 
 # ---------------------------------------------------------------- widgets
@@ -250,7 +251,7 @@ def upload_vectors(upload, name: str, request: gr.Request = None):
     """Inputs: a word2vec file, its new name / Outputs: status, source picker."""
     if not upload:
         raise StudioError("vectors.no_file")
-    owner = session_key(request) if request is not None else ""
+    owner = owner_key(None, request) if request is not None else ""
     path = stash_upload(upload, request) if request is not None else Path(upload)
     meta = vectors.import_word2vec(path, name, kind="upload", origin=Path(str(upload)).name, owner=owner)
     message = text("vectors.imported", name=meta["name"], count=meta["count"], dim=meta["dim"],
@@ -268,7 +269,7 @@ def train_vectors(corpus, name: str, vector_size, window, min_count, method: str
         raise StudioError("vectors.no_file")
     config = VectorTrainConfig(vector_size=vector_size, window=window, min_count=min_count,
                                epochs=epochs, sg=method != "cbow")
-    owner = session_key(request) if request is not None else ""
+    owner = owner_key(None, request) if request is not None else ""
     path = stash_upload(corpus, request) if request is not None else Path(corpus)
     meta = train(path, name, config, progress=lambda fraction, message: progress(fraction, desc=message),
                  owner=owner)
@@ -280,7 +281,7 @@ def hub_vectors(repo: str, filename: str, name: str, request: gr.Request = None)
     """Inputs: Hub repo id, file name (optional), new name / Outputs: status, source picker."""
     from engine.vectors_hub import fetch_from_hub
 
-    owner = session_key(request) if request is not None else ""
+    owner = owner_key(None, request) if request is not None else ""
     meta = fetch_from_hub(repo, filename, name, owner=owner)
     message = text("vectors.imported", name=meta["name"], count=meta["count"], dim=meta["dim"],
                    format=meta["format_read"])

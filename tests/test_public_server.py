@@ -2,12 +2,14 @@
 import os
 from pathlib import Path
 
+import gradio as gr
 import httpx
 import pytest
 from gradio_client import Client, handle_file
 
 from tabs import train
 from tests.launching import served, single_tab_blocks
+from tests.model_fixtures import stored_model, tiny_model_dir  # noqa: F401 - fixtures
 
 PAIRS = Path(__file__).parent / "data" / "pairs.csv"
 
@@ -47,3 +49,124 @@ def test_two_users_do_not_share_uploads_or_state(server, home):
     folders = [p for p in (home / "uploads").iterdir() if p.is_dir()]
     assert len(folders) == 1  # only Alice's session folder
     assert all(os.path.basename(str(PAIRS)) in f.name for f in folders[0].iterdir())
+
+
+# ---------------------------------------------------------------- Try, Evaluate, Word2Vec and Logs
+
+GREEDY = ["greedy", 1, 16, 4, 2, 1.0, 1.0, 50, 1.0, 1.0, 0, 42]
+
+
+@pytest.fixture
+def space(monkeypatch, home, stored_model):
+    """Try, Evaluate, Word2Vec and Logs in one app, served as on a Hugging Face Space."""
+    import gradio as gr
+
+    from tabs import evaluate, logs, try_t5, word2vec
+
+    monkeypatch.setenv("SYSTEM", "spaces")
+    monkeypatch.setenv("SPACE_ID", "someone/t5-studio")
+    with gr.Blocks() as demo:
+        shared = {"demo": demo}
+        for module in (try_t5, evaluate, word2vec, logs):
+            with gr.Tab(module.__name__):
+                module.create_tab(shared)
+    demo.queue(default_concurrency_limit=1)
+    monkeypatch.delenv("SYSTEM")  # the tabs are built as on a Space; launch() need not act as one
+    with served(demo) as (url, client):
+        yield url, client
+
+
+def _listed(client, mine=True) -> set:
+    table, _picker, _activity = client.predict("all", "all", mine, api_name="/list_runs")
+    return {row[-1] for row in table["data"]}
+
+
+def test_users_see_only_their_own_runs_files_and_outputs(space, home, stored_model, tmp_path):
+    from engine import runs, vectors
+
+    url, alice = space
+    bob = Client(url, verbose=False)
+    info = alice.view_api(print_info=False, return_format="dict")["named_endpoints"]["/list_runs"]
+    assert info["parameters"][2]["parameter_default"] is True  # on a Space, "only mine" is the default
+
+    mine, theirs = tmp_path / "alice.csv", tmp_path / "bob.csv"
+    mine.write_text("Input,Output\nalice-secret,ねこ\n", encoding="utf-8")
+    theirs.write_text("Input,Output\nbob-word,いぬ\n", encoding="utf-8")
+    alice_try = alice.predict(stored_model, handle_file(str(mine)), *GREEDY, api_name="/try_generate_csv")
+    alice_eval = alice.predict(handle_file(str(mine)), [stored_model], *GREEDY, api_name="/evaluate")
+    vec = tmp_path / "v.txt"
+    vec.write_text("2 2\n犬 0.1 0.9\n猫 0.2 0.8\n", encoding="utf-8")
+    alice.predict(handle_file(str(vec)), "alice-vecs", api_name="/upload_vectors")
+    bob_try = bob.predict(stored_model, handle_file(str(theirs)), *GREEDY, api_name="/try_generate_csv")
+
+    # Outputs and downloads: each got only their own rows, in files of their own.
+    assert [r[0] for r in alice_try[1]["data"]] == ["alice-secret"]
+    assert [r[0] for r in bob_try[1]["data"]] == ["bob-word"]
+    assert alice_try[2] != bob_try[2] and "alice-secret" not in open(bob_try[2], encoding="utf-8-sig").read()
+    assert "alice-secret" in open(alice_eval[4], encoding="utf-8-sig").read()
+
+    # Uploads: one folder per session, and nothing of Alice's in Bob's.
+    folders = {p.name: {f.name for f in p.iterdir()} for p in (home / "uploads").iterdir()}
+    assert len(folders) == 2
+    assert sum("alice.csv" in name for files in folders.values() for name in files) == 2
+    assert not any("alice" in name and "bob" in name for files in folders.values() for name in " ".join(files).split())
+    assert all(not ({"alice.csv", "bob.csv"} <= {n.split("-", 1)[1] for n in files}) for files in folders.values())
+
+    # Runs: all recorded under one owner key per user, the same kind of key the Train tab uses.
+    owners = {r["owner"] for r in runs.list_runs()}
+    assert len(owners) == 2 and all(o.startswith("session-") for o in owners)
+    by_owner = {o: {r["id"] for r in runs.list_runs() if r["owner"] == o} for o in owners}
+    alice_runs, bob_runs = _listed(alice), _listed(bob)
+    assert alice_runs in by_owner.values() and bob_runs in by_owner.values()
+    assert len(alice_runs) == 2 and len(bob_runs) == 1 and not alice_runs & bob_runs
+    [meta] = [m for m in vectors.list_sources() if m["name"] == "alice-vecs"]
+    assert meta["owner"] == next(o for o, ids in by_owner.items() if ids == alice_runs)
+    # Everyone's runs only when asked for on purpose.
+    assert _listed(bob, mine=False) == alice_runs | bob_runs
+
+
+def test_logs_show_everyone_by_default_when_run_locally(monkeypatch, home):
+    from tabs import logs
+
+    monkeypatch.delenv("SYSTEM", raising=False)
+    with served(single_tab_blocks(logs)) as (_url, client):
+        info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/list_runs"]
+        assert info["parameters"][2]["parameter_default"] is False
+
+
+def test_a_browser_keeps_one_owner_key_across_its_sessions():
+    from types import SimpleNamespace
+
+    from tabs.common import owner_key, remember_owner
+
+    first, reloaded, api = (SimpleNamespace(session_hash=h) for h in ("first01", "reload02", "api03"))
+    key = remember_owner(None, first)  # first visit: the session's key becomes the browser's
+    assert key == "session-first01" and owner_key(None, first) == key
+    assert remember_owner(key, reloaded) == key  # after a reload the BrowserState brings it back
+    assert owner_key(None, reloaded) == key  # ...and every tab of the new session records under it
+    assert owner_key(None, api) == "session-api03"  # an API client is its own session
+    assert owner_key("../../x<script>", api) == "xscript"  # a key from the client is only ever a label
+
+
+def test_every_handler_that_asks_for_the_request_gets_it(home):
+    """gradio 6 passes gr.Request and gr.Progress only to parameters placed before *args;
+    one declared after them silently stays None, and the handler loses track of who is asking."""
+    import inspect
+
+    import app
+
+    demo = app.build_app()
+    checked = 0
+    for block_fn in demo.fns.values():
+        fn = inspect.unwrap(block_fn.fn) if block_fn.fn else None
+        if fn is None:
+            continue
+        params = list(inspect.signature(fn).parameters.values())
+        seen_varargs = False
+        for param in params:
+            if param.kind is param.VAR_POSITIONAL:
+                seen_varargs = True
+            elif param.annotation in (gr.Request, "gr.Request") or param.name in ("request", "progress"):
+                checked += 1
+                assert not seen_varargs and param.kind is not param.KEYWORD_ONLY, (block_fn.name, param.name)
+    assert checked >= 10
