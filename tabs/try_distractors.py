@@ -1,0 +1,99 @@
+"""The Try tab's distractor mode (誤答選択肢): one English word, or a CSV of them -> ranked distractors.
+
+Built inside the Try tab by tabs.try_t5 (create_section); the work is engine.distractors.
+"""
+import gradio as gr
+import pandas as pd
+
+from engine import csvdata, store
+from engine.distractors import N_RANGE, distractors_csv, make_distractors
+from engine.messages import text
+from tabs.common import escape, guarded, result_file, stash_upload, t
+
+PREVIEW_ROWS = 200
+MAX_WORD_CHARS = 100
+SHOWN_DROPPED = 10
+
+
+def model_choices() -> list:
+    """"None" (word vectors only) first, then the stored models."""
+    return [(text("distractors.model_none"), "")] + [(name, name) for name in store.model_names()]
+
+
+def create_section(shared: dict) -> None:
+    gr.Markdown(t("distractors.intro"))
+    with gr.Row():
+        english = gr.Textbox(label=t("distractors.english"), info=t("distractors.english_info"),
+                             max_length=MAX_WORD_CHARS, scale=2)
+        correct = gr.Textbox(label=t("distractors.correct"), info=t("distractors.correct_info"),
+                             max_length=MAX_WORD_CHARS * 4, scale=2)
+    with gr.Row():
+        count = gr.Slider(N_RANGE[0], N_RANGE[1], value=5, step=1, label=t("distractors.n"),
+                          info=t("distractors.n_info"), scale=2)
+        model = gr.Dropdown(label=t("distractors.model"), info=t("distractors.model_info"), choices=model_choices(),
+                            value="", scale=2)
+    run = gr.Button(t("distractors.run"), variant="primary")
+    table = gr.Dataframe(label=t("distractors.table"), interactive=False, wrap=True)
+    notes = gr.Markdown()
+    with gr.Accordion(t("distractors.batch_title"), open=False):
+        upload = gr.File(label=t("distractors.csv"), file_types=[".csv", ".txt", ".tsv"], type="filepath")
+        gr.Markdown(t("distractors.csv_info"))
+        run_csv = gr.Button(t("distractors.run_csv"), variant="primary")
+        summary = gr.Markdown()
+        batch = gr.Dataframe(label=t("distractors.batch_table"), interactive=False, wrap=True, max_height=420)
+        download = gr.File(label=t("distractors.download"), interactive=False)
+    shared["try.distractor_model"] = model
+
+    shared["demo"].load(refresh_models, [model], [model], api_name=False)
+    gr.on([run.click, english.submit, correct.submit], make_single, [english, correct, count, model],
+          [table, notes], api_name="distractors", concurrency_id="heavy", concurrency_limit=1)
+    run_csv.click(make_batch, [upload, count, model], [summary, batch, download], api_name="distractors_csv",
+                  concurrency_id="heavy", concurrency_limit=1)
+
+
+def refresh_models(current=""):
+    """Inputs: the distractor model / Outputs: the same, with choices re-read from the store"""
+    choices = model_choices()
+    return gr.update(choices=choices, value=current if current in [v for _, v in choices] else "")
+
+
+def source_label(source: str) -> str:
+    return f"{text(f'distractors.source_{source}')}（{source}）"
+
+
+@guarded
+def make_single(english, correct, n, model):
+    """Inputs: English word, correct translation(s), N, model ("" = vectors only) / Outputs: ranked table, notes"""
+    found = make_distractors(english or "", correct or "", int(n or 5), model or "", allow_paths=False)
+    frame = pd.DataFrame({
+        text("distractors.col_rank"): list(range(1, len(found.distractors) + 1)),
+        text("distractors.col_text"): [d.text for d in found.distractors],
+        text("distractors.col_score"): [d.score for d in found.distractors],
+        text("distractors.col_source"): [source_label(d.source) for d in found.distractors],
+    })
+    lines = [escape(note) for note in found.notes]
+    leaks = list(dict.fromkeys(d["text"] for d in found.dropped if d["reason"].startswith("leak")))
+    if leaks:
+        shown = "、".join(escape(w) for w in leaks[:SHOWN_DROPPED]) + ("…" if len(leaks) > SHOWN_DROPPED else "")
+        lines.append(text("distractors.dropped", items=f"{shown}（{text('distractors.reason_leak')}）"))
+    lines.append(text("distractors.score_help"))
+    return frame, "\n\n".join(lines)
+
+
+@guarded
+def make_batch(upload, n, model, request: gr.Request = None, progress=gr.Progress()):
+    """Inputs: CSV (Input[, Correct]), N, model / Outputs: summary, table, download"""
+    path = stash_upload(upload, request)
+    n = int(n or 5)
+
+    def report(done, total):
+        progress((done, total), desc=text("distractors.progress"), unit="rows")
+
+    result = distractors_csv(path, None, n, model or "", allow_paths=False, progress=report)
+    frame = result["table"]
+    out = csvdata.write_download(frame, result_file(request, "distractors.csv"))
+    note = text("distractors.summary", rows=result["rows"], complete=result["complete_rows"], n=n,
+                seconds=result["seconds"])
+    if len(frame) > PREVIEW_ROWS:
+        note += " " + text("distractors.preview_note", shown=PREVIEW_ROWS)
+    return note, frame.head(PREVIEW_ROWS), str(out)

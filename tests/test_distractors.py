@@ -1,0 +1,185 @@
+"""Distractor mode: leak and validity rules, vectors-only and model candidates, CSV, CLI, Try tab API."""
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from engine import distractors, distractors_check, paths
+from engine.messages import StudioError
+from tests.chive_fixtures import chive_cache, chive_home  # noqa: F401 - fixtures
+from tests.model_fixtures import stored_model, tiny_model_dir  # noqa: F401 - fixtures
+
+
+@pytest.fixture
+def vs(chive_home):
+    from engine import vectors
+
+    return vectors.load_vectors()
+
+
+# ---------------------------------------------------------------- the rules
+
+
+def test_leaks_of_dog_are_dropped_and_cat_is_kept(vs):
+    assert distractors_check.leak_reason("いぬ", "犬", vs) == "script"
+    assert distractors_check.leak_reason("イヌ", "犬", vs) == "script"
+    assert distractors_check.leak_reason("子犬", "犬", vs) == "contains"
+    assert distractors_check.leak_reason("こいぬ", "犬", vs) == "contains"  # kana hides the kanji
+    assert distractors_check.leak_reason("犬", "犬", vs) == "same"
+    assert distractors_check.leak_reason("猫", "犬", vs) == ""
+    kept, dropped = distractors._filter(
+        [distractors._Candidate(w, "t5") for w in ["いぬ", "イヌ", "子犬", "猫", "犬"]], ["犬"], ["犬"], vs)
+    assert [c.text for c in kept] == ["猫"]
+    assert {d["text"] for d in dropped} == {"いぬ", "イヌ", "子犬", "犬"}
+
+
+def test_other_disguises_and_true_homophones(vs):
+    assert distractors_check.leak_reason("綺麗", "きれい", vs)  # same word, other script
+    assert distractors_check.leak_reason("走った", "走る", vs) == "form"  # dictionary form
+    assert distractors_check.leak_reason("機関", "期間", vs) == ""  # same sound, another word
+    assert distractors_check.leak_reason("テスト", "手", vs) == ""  # one-kana readings are not compared
+    assert distractors_check.leak_reason("猫", "犬|ねこ", vs) == "script"  # any of several answers
+
+
+def test_validity_needs_a_known_japanese_content_word(vs):
+    assert distractors_check.invalid_reason("猫", vs) == ""
+    assert distractors_check.invalid_reason("dog", vs) == "latin"
+    assert distractors_check.invalid_reason("ネコ3", vs) == "latin"
+    assert distractors_check.invalid_reason("の", vs) == "grammar"
+    assert distractors_check.invalid_reason("あいうえおかきくけ", vs) == "unknown"
+    assert distractors_check.invalid_reason("犬 猫", vs) == "not_word"
+    assert distractors_check.invalid_reason("", vs) == "empty"
+
+
+def test_correct_cell_splitting():
+    assert distractors_check.split_correct("走る|駆ける、営む") == ["走る", "駆ける", "営む"]
+    assert distractors_check.split_correct(" ｜ ") == []
+
+
+# ---------------------------------------------------------------- generation
+
+
+def test_vectors_only_gives_n_distinct_valid_non_leaking_words(chive_home, vs):
+    found = distractors.make_distractors("dog", "犬", n=10)
+    texts = [d.text for d in found.distractors]
+    assert len(texts) == 10 and len(set(texts)) == 10
+    assert {d.source for d in found.distractors} == {"vectors"}
+    assert "猫" in texts
+    assert not {"犬", "いぬ", "イヌ", "子犬", "ドッグ"} & set(texts)  # ドッグ: the English word in katakana
+    assert all(distractors_check.is_valid(w, vs) and not distractors_check.is_leak(w, "犬", vs) for w in texts)
+    scores = [d.score for d in found.distractors]
+    assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+
+
+def test_samples_supply_the_answer_and_its_synonyms(chive_home):
+    found = distractors.make_distractors("run", "", n=5)
+    assert found.correct_from == "samples" and "走る" in found.correct
+    assert "サンプルデータ" in found.notes[0]
+    assert not {"走る", "駆ける"} & {d.text for d in found.distractors}
+
+
+def test_no_answer_and_no_model_is_a_clear_japanese_error(chive_home):
+    with pytest.raises(StudioError) as caught:
+        distractors.make_distractors("zyzzyva", "", n=3)
+    assert caught.value.key == "distractors.need_correct_or_model" and "正しい日本語訳" in caught.value.message()
+    for bad in (0, 21, "x"):
+        with pytest.raises(StudioError, match="1〜20"):
+            distractors.make_distractors("dog", "犬", n=bad)
+    with pytest.raises(StudioError, match="英単語が空"):
+        distractors.make_distractors("  ", "犬")
+
+
+def test_model_candidates_are_filtered_too(stored_model, chive_home, vs):
+    found = distractors.make_distractors("dog", "いぬ", n=6, model=stored_model)
+    texts = [d.text for d in found.distractors]
+    assert len(texts) == 6 and len(set(texts)) == 6
+    assert all(distractors_check.is_valid(w, vs) and not distractors_check.is_leak(w, "いぬ", vs) for w in texts)
+    assert {d["source"] for d in found.dropped} <= {"t5", "vectors"}
+    # The model alone (no vectors) still answers, with whatever survives the filters.
+    only = distractors.make_distractors("cat", "ねこ", n=3, model=stored_model, use_vectors=False)
+    assert {d.source for d in only.distractors} <= {"t5"}
+    assert all(not distractors_check.is_leak(d.text, "ねこ") for d in only.distractors)
+
+
+def test_csv_batch_table(chive_home, tmp_path):
+    source = tmp_path / "words.csv"
+    source.write_text("英単語,正解\ndog,犬\napple,りんご\nzyzzyva,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    summary = distractors.distractors_csv(source, out, n=3)
+    assert summary["rows"] == 3 and summary["complete_rows"] == 2
+    frame = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(frame.columns[:5]) == ["Input", "Correct", "distractor_1", "distractor_2", "distractor_3"]
+    assert {"score_1", "source_3", "note"} <= set(frame.columns)
+    assert frame.loc[2, "distractor_1"] == "" and "正しい訳" in frame.loc[2, "note"]
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def run_cli(*args, home_dir):
+    env = {**os.environ, paths.HOME_ENV: str(home_dir), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-m", "engine.distractors", *args], capture_output=True, text=True,
+                          env=env, cwd=paths.REPO_ROOT, timeout=180)
+    return done.returncode, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_cli_end_to_end(chive_home, tmp_path):
+    code, out = run_cli("dog", "--correct", "犬", "--n", "4", home_dir=chive_home)
+    assert code == 0 and out["input"] == "dog" and out["correct"] == "犬"
+    assert len(out["distractors"]) == 4 and set(out["distractors"][0]) == {"text", "score", "source"}
+    code, out = run_cli("zyzzyva", "--n", "3", home_dir=chive_home)
+    assert code == 1 and out["error"] == "distractors.need_correct_or_model"
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("Input,Correct\ndog,犬\nred,赤い\n", encoding="utf-8")
+    code, out = run_cli("--csv", str(source), "--out", str(target), "--n", "2", home_dir=chive_home)
+    assert code == 0 and out["rows"] == 2
+    frame = pd.read_csv(target, encoding="utf-8-sig")
+    assert list(frame.columns[:4]) == ["Input", "Correct", "distractor_1", "distractor_2"]
+
+
+# ---------------------------------------------------------------- the Try tab
+
+
+@pytest.fixture
+def client(stored_model, chive_home):
+    from tabs import try_t5
+    from tests.launching import served, single_tab_blocks
+
+    with served(single_tab_blocks(try_t5)) as (_url, client):
+        yield client
+
+
+def test_try_tab_distractor_api(client, stored_model, tmp_path):
+    table, notes = client.predict("dog", "犬", 5, "", api_name="/distractors")
+    assert table["headers"] == ["順位", "誤答選択肢", "もっともらしさ", "出所"]
+    words = [row[1] for row in table["data"]]
+    assert len(words) == 5 and len(set(words)) == 5 and "犬" not in words
+    assert all("vectors" in row[3] for row in table["data"])
+    assert "子犬" in notes and "もっともらしさ" in notes
+    table, _ = client.predict("cat", "ねこ", 3, stored_model, api_name="/distractors")
+    assert len(table["data"]) == 3
+    with pytest.raises(AppError, match="正しい訳がわかりません"):
+        client.predict("zyzzyva", "", 3, "", api_name="/distractors")
+    source = tmp_path / "words.csv"
+    source.write_text("Input,Correct\ndog,犬\n=cmd,猫\n", encoding="utf-8")
+    summary, batch, download = client.predict(handle_file(str(source)), 2, "", api_name="/distractors_csv")
+    assert "2 行" in summary and batch["headers"][:4] == ["Input", "Correct", "distractor_1", "distractor_2"]
+    frame = pd.read_csv(download, encoding="utf-8-sig", dtype=str)
+    assert list(frame["Input"]) == ["dog", "'=cmd"]  # formula escaped for Excel
+
+
+def test_distractor_handlers_run_in_the_heavy_slot(home):
+    import gradio as gr
+
+    from tabs import try_t5
+
+    with gr.Blocks() as demo:
+        try_t5.create_tab({"demo": demo})
+    for name in ("distractors", "distractors_csv"):
+        [fn] = [fn for fn in demo.fns.values() if fn.api_name == name]
+        assert (fn.concurrency_id, fn.concurrency_limit) == ("heavy", 1)
