@@ -13,6 +13,7 @@ original runs groups in lock-step, but the penalty and its meaning are the same.
 """
 import math
 import os
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
@@ -126,6 +127,15 @@ def device_name() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")
+
+
+def _in_catalog(model_id: str) -> bool:
+    from engine.catalog import card_entries  # lazy: the catalog reads markdown files
+
+    return any(entry.id == model_id for entry in card_entries())
+
+
 def resolve_source(source: str, allow_paths: bool = True) -> tuple:
     """(kind, location) for a model reference: ("store"|"local"|"hub", path or id).
 
@@ -144,12 +154,12 @@ def resolve_source(source: str, allow_paths: bool = True) -> tuple:
     if allow_paths and Path(source).is_dir():
         return "local", str(Path(source).resolve())
     looks_like_path = source.startswith((".", "/", "~", "\\")) or "\\" in source or Path(source).exists()
-    if not looks_like_path and source.count("/") == 1:
-        return "hub", source  # owner/name
+    if not looks_like_path and HUB_ID.match(source) and ("/" in source or _in_catalog(source)):
+        return "hub", source  # owner/name, or a legacy bare id of the catalog such as t5-small
     raise StudioError("generation.model_not_found", name=source)
 
 
-def _hub_offline() -> bool:
+def hub_offline() -> bool:
     try:
         from huggingface_hub import constants
 
@@ -198,7 +208,7 @@ def load_model(source: str, allow_paths: bool = True) -> LoadedModel:
 def _load_uncached(kind: str, location: str, source: str) -> LoadedModel:
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
 
-    offline = _hub_offline()
+    offline = hub_offline()
     if kind == "local" and not any(Path(location).glob("*.safetensors")):
         raise StudioError("generation.no_safetensors", name=source)
     # safetensors only (never a pickle) and never code from the model's folder.

@@ -42,7 +42,7 @@ class TrainingJobs:
         self._current = None
         self._last_by_owner = {}
 
-    def start(self, config: TrainConfig, owner: str) -> Job:
+    def start(self, config: TrainConfig, owner: str, allow_paths: bool = True) -> Job:
         config.check()
         check_new_name(config.name)  # refuse before the slot is taken
         with self._lock:
@@ -59,7 +59,8 @@ class TrainingJobs:
 
         def work():
             try:
-                job.outcome = train(config, owner=owner, stop_event=job.stop_event, on_run=on_run)
+                job.outcome = train(config, owner=owner, stop_event=job.stop_event, on_run=on_run,
+                                    allow_paths=allow_paths)
             except StudioError as exc:
                 job.error = exc.message()
             except Exception as exc:  # noqa: BLE001 - the run records the details; the user gets a line

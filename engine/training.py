@@ -6,7 +6,6 @@ ProgressCallback, which appends one JSON line per log step to the run's trainer_
 turns a stop request into `control.should_training_stop` at the next step.
 """
 import math
-import re
 import os
 import shutil
 import threading
@@ -30,6 +29,7 @@ from transformers.trainer_callback import PrinterCallback
 from engine import runs, store
 from engine.config import OPTIMIZERS, TrainConfig
 from engine.csvdata import load_pairs
+from engine.generation import hub_offline, resolve_source
 from engine.jsonio import append_jsonl, write_json
 from engine.messages import StudioError, explain_os_error, text
 from engine.modelcard import render_model_card
@@ -38,7 +38,6 @@ from engine.scratch import build_scratch
 MIN_TRAIN_ROWS = 2
 UNKNOWN_WARN_SHARE = 0.05  # more <unk> than this means the base vocabulary cannot spell the data
 STOP_FILE = "STOP"  # a stop request another process (the UI, a script) can leave in the run folder
-HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[\w.\-]+)?$")  # t5-small, google/flan-t5-base
 
 
 @dataclass
@@ -110,30 +109,24 @@ def _short(value):
 
 # Base models --------------------------------------------------------------------------------
 
-def resolve_base(base: str) -> tuple:
-    """('scratch'|'store'|'path'|'hub', location) for what the user typed as base model."""
+def resolve_base(base: str, allow_paths: bool = True) -> tuple:
+    """('scratch'|'store'|'local'|'hub', location) for what the user typed as base model.
+
+    Store names, folders and Hub ids are told apart exactly as generation does; allow_paths=False
+    (the app on a Space) keeps visitors from opening server folders of their choosing.
+    """
     base = str(base).strip()
     if base == "scratch":
         return "scratch", None
     try:
-        if store.is_complete(store.model_path(base)):
-            return "store", store.model_path(base)
-    except StudioError:
-        pass  # not a valid store name, may still be a path or a Hub id
-    if Path(base).expanduser().is_dir():
-        return "path", Path(base).expanduser()
-    if HUB_ID.match(base):
-        return "hub", base
-    raise StudioError("train.base_not_found", base=base)
+        return resolve_source(base, allow_paths=allow_paths)
+    except StudioError as exc:
+        raise StudioError("train.base_not_found", base=base) from exc
 
 
-def hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes")
-
-
-def load_base(base: str, texts: list, size: str, seed: int):
+def load_base(base: str, texts: list, size: str, seed: int, allow_paths: bool = True):
     """(model, tokenizer) for the chosen base; scratch models get a tokenizer trained on `texts`."""
-    kind, location = resolve_base(base)
+    kind, location = resolve_base(base, allow_paths)
     if kind == "scratch":
         return build_scratch(texts, size=size, seed=seed)
     if kind == "hub" and hub_offline():
@@ -285,10 +278,12 @@ def _share_run(state, config: TrainConfig, owner: str, resume_run_id: str = None
 
 
 def train(config: TrainConfig, owner: str = "", stop_event: threading.Event = None,
-          extra_callbacks: list = None, resume_run_id: str = None, on_run=None) -> TrainOutcome:
+          extra_callbacks: list = None, resume_run_id: str = None, on_run=None,
+          allow_paths: bool = True) -> TrainOutcome:
     """Train (or, with save_only, just store) a model as `config` says; returns the outcome.
 
     on_run(run) is called as soon as the run exists, so a caller can follow its progress.
+    allow_paths=False refuses local folders as base model (the app on a public Space).
     """
     config.check()
     store.check_new_name(config.name)
@@ -297,7 +292,7 @@ def train(config: TrainConfig, owner: str = "", stop_event: threading.Event = No
     if on_run:
         on_run(run)
     try:
-        return _train_in_run(config, run, state, stop_event, extra_callbacks or [], resume_run_id)
+        return _train_in_run(config, run, state, stop_event, extra_callbacks or [], resume_run_id, allow_paths)
     except BaseException as exc:
         explained = explain_os_error(exc)  # disk full, unwritable folder: say so in plain words
         if state.is_main_process:
@@ -310,10 +305,10 @@ def train(config: TrainConfig, owner: str = "", stop_event: threading.Event = No
         raise
 
 
-def _load_base_shared(base, texts, config, run, state):
+def _load_base_shared(base, texts, config, run, state, allow_paths=True):
     """load_base(), but a scratch tokenizer is trained once (main process) and read by the others."""
     if base != "scratch" or state.num_processes == 1:
-        return load_base(base, texts, config.size, config.seed)
+        return load_base(base, texts, config.size, config.seed, allow_paths)
     shared = run.folder / "scratch_tokenizer"
     if state.is_main_process:
         model, tokenizer = load_base(base, texts, config.size, config.seed)
@@ -327,7 +322,7 @@ def _load_base_shared(base, texts, config, run, state):
     return model, tokenizer
 
 
-def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id) -> TrainOutcome:
+def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id, allow_paths=True) -> TrainOutcome:
     frame = table_rows = None
     warnings = []
     checkpoint = None
@@ -341,7 +336,8 @@ def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id
         warnings += [text(key, **params) for key, params in table.warnings]
     texts = list(frame["Input"]) + list(frame["Output"]) if frame is not None else []
     base = str(checkpoint) if checkpoint else config.base
-    model, tokenizer = _load_base_shared(base, texts, config, run, state)
+    # A resumed run loads its own checkpoint folder, whatever visitors may open.
+    model, tokenizer = _load_base_shared(base, texts, config, run, state, allow_paths or checkpoint is not None)
     if texts and config.base != "scratch":
         share = unknown_share(tokenizer, texts)
         if share > UNKNOWN_WARN_SHARE:

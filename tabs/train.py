@@ -13,7 +13,8 @@ from engine.csvdata import guess_column, read_table, select_columns
 from engine.jobs import JOBS, progress
 from engine.messages import StudioError, text
 from engine.paths import SAMPLES_DIR
-from tabs.common import browser_owner, escape, guarded, guarded_gen, owner_key, remember_owner, session_folder, stash_upload, t
+from tabs.common import (browser_owner, escape, guarded, guarded_gen, on_space, owner_key, remember_owner,
+                         session_folder, stash_upload, t)
 from tabs.guide import glossary_info, glossary_link
 
 SAMPLE_CSV = SAMPLES_DIR / "sample_train.csv"
@@ -172,7 +173,7 @@ def run_training(owner, request: gr.Request, *config_values, save_only=False):
     if not config_values[0] and not save_only:
         raise StudioError("train.no_csv")
     config = build_config(*config_values, save_only=save_only)
-    job = JOBS.start(config, owner)
+    job = JOBS.start(config, owner, allow_paths=not on_space())  # a Space's visitors may not open server folders
     yield from follow(job, owner)
 
 

@@ -187,3 +187,17 @@ def test_unwritable_data_home_is_explained(tmp_path, monkeypatch):
     with pytest.raises(StudioError) as info:
         paths.models_dir()
     assert info.value.key == "common.home_unwritable" and "T5STUDIO_HOME" in info.value.message()
+
+
+def test_base_model_kinds_are_told_apart(home, tmp_path):
+    from engine.training import resolve_base
+
+    train(config("stored", save_only=True))
+    assert resolve_base("scratch") == ("scratch", None)
+    assert resolve_base("stored")[0] == "store"
+    assert resolve_base(str(store.model_path("stored")))[0] == "local"
+    assert resolve_base("t5-small") == ("hub", "t5-small")
+    assert resolve_base("retrieva-jp/t5-small-long") == ("hub", "retrieva-jp/t5-small-long")
+    with pytest.raises(StudioError) as info:
+        resolve_base(str(tmp_path), allow_paths=False)  # on a Space, folders are refused
+    assert info.value.key == "train.base_not_found"
