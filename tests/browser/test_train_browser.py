@@ -23,13 +23,13 @@ def fill_form(page, name, max_steps):
 def test_train_shows_moving_progress_and_loss_curve_then_stops(page):
     fill_form(page, "browser-stop", 3000)
     page.get_by_role("button", name="訓練開始").click()
-    page.get_by_text("訓練中").wait_for()
+    page.locator(".t5s-progress", has_text="訓練中").wait_for()
     page.wait_for_function("() => +document.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow') >= 1")
     first = progress_value(page)
     page.wait_for_function(f"() => +document.querySelector('[role=progressbar]').getAttribute('aria-valuenow') > {first}")
     assert page.locator("canvas, svg").count() > 0  # the loss plot is drawn
     page.get_by_role("button", name="停止").click()
-    page.get_by_text("停止（保存済み）").wait_for()
+    page.locator(".t5s-progress", has_text="停止（保存済み）").wait_for()
     assert "browser-stop" in store.model_names()
     assert store.load_meta("browser-stop")["status"] == "stopped"
 
@@ -37,13 +37,13 @@ def test_train_shows_moving_progress_and_loss_curve_then_stops(page):
 def test_reload_reattaches_to_the_running_training(page):
     fill_form(page, "browser-reload", 3000)
     page.get_by_role("button", name="訓練開始").click()
-    page.get_by_text("訓練中").wait_for()
+    page.locator(".t5s-progress", has_text="訓練中").wait_for()
     page.reload()
-    page.get_by_text("訓練中").wait_for()  # the new page follows the same job
+    page.locator(".t5s-progress", has_text="訓練中").wait_for()  # the new page follows the same job
     text = page.locator(".t5s-progress").inner_text()
     assert "browser-reload" in text and re.search(r"ステップ \d+ / 3000", text)
     page.get_by_role("button", name="停止").click()
-    page.get_by_text("停止（保存済み）").wait_for()
+    page.locator(".t5s-progress", has_text="停止（保存済み）").wait_for()
 
 
 def test_bad_name_is_refused_with_a_message(page):
