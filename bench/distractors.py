@@ -5,7 +5,10 @@
 Each held-out row gives the English word and only its main correct translation (the first of
 Correct, as a teacher would type it); leaks are then counted against every translation in
 Correct, so synonyms the mode did not know about count as leaks. The sample-data dictionary is
-cut down to the training split, so the held-out rows' own answers are never looked up.
+cut down to the training split, so the held-out rows' own answers are never looked up. The JMdict
+lexicon (data/samples/lexicon_en_ja.csv) stays on, as it is for a user: it is general dictionary
+data, every translation of every English word, not the held-out split; it does list the held-out
+words' translations too, so a comparison row runs vectors only with the lexicon off.
 Metrics (engine.metrics.distractor_quality, the same as the Evaluate tab): leak rate, validity,
 mean closeness (cosine to the nearest correct answer), distinct ratio, plus fill rate (returned / N).
 The T5 is trained with engine.training.train (TrainConfig size tiny, --steps steps) on
@@ -82,6 +85,11 @@ def main() -> None:
     distractors.reload_samples()
     frame = pd.read_csv(paths.SAMPLES_DIR / "distractors_heldout.csv", dtype=str).head(args.rows)
     results = {"vectors only": measure(frame, args.n)}
+    lexicon, distractors.LEXICON_FILE = distractors.LEXICON_FILE, None
+    distractors.reload_samples()
+    results["vectors only, lexicon off"] = measure(frame, args.n)
+    distractors.LEXICON_FILE = lexicon
+    distractors.reload_samples()
     if not args.skip_t5:
         train_model(args.steps, args.size)
         results["T5 + vectors"] = measure(frame, args.n, model=MODEL)

@@ -10,8 +10,16 @@ word, and must not be a correct translation in disguise (犬 / いぬ / イヌ /
 The answers checked against are the ones given, the ones listed for the same English word in the
 bundled sample data (data/samples, from JMdict), and the katakana loanword of the English word
 itself (dog -> ドッグ); words that the sample data lists as translations of the same English word
-as one of the answers count as answers too (食う next to 食べる, both "eat"). When no correct translation is given, the sample data supplies it if it
-knows the word; otherwise a model is needed, and without one a Japanese message says so.
+as one of the answers count as answers too (食う next to 食べる, both "eat"). On top of that, the
+bundled lexicon (data/samples/lexicon_en_ja.csv, from JMdict: about 35,000 English words and short
+phrases) lists every Japanese form of every common entry glossed with the English word, and all of
+them count as correct answers (わんこ / ワンコ for "dog", 食する / 召し上がる for "eat"). Two
+exceptions keep the list from emptying the neighbourhood: kana forms of one character (ひ for 緋,
+"red") are left out, or every homophone (火) would leak, and forms of one kanji (師 for "teacher",
+点 for "run") leak only as the same word, not by containment, or 講師 and 医師 would go too.
+When no correct translation is given, the sample data supplies it if it knows the word, else the
+lexicon does: its first form that the word vectors know (犬 for "dog"; the lexicon lists plain,
+common, native words first); otherwise a model is needed, and without one a Japanese message says so.
 
 Score (plausibility, 0..1, higher = more tempting):
   - vectors: the cosine to the nearest correct answer (below 0 counts as 0);
@@ -27,6 +35,7 @@ Python API:
     distractors_table(sets, n) -> DataFrame     Input, Correct, distractor_1..N, score_1..N, source_1..N, note
     distractors_csv(csv_path, out_path, n=5, model="", ...) -> dict   {"rows", "seconds", "table", "out"}
     known_answers(english) -> list              correct translations the sample data lists for a word
+    lexicon_answers(english) -> list            every Japanese form the lexicon lists for a word
 
 CLI (the last line printed is one JSON object):
     python -m engine.distractors dog --correct 犬 --n 5 [--model NAME] [--method diverse_beam]
@@ -53,6 +62,7 @@ ANCHORS = 3  # correct answers whose neighbours are searched (the first ones: th
 RELEVANCE = 0.65  # weight of the score against redundancy when picking the N
 MAX_CSV_ROWS = 2000
 SAMPLE_FILES = ("distractors_train.csv", "distractors_heldout.csv")
+LEXICON_FILE = "lexicon_en_ja.csv"  # None: no lexicon (the benchmark's comparison row)
 EXCLUDED_MINOR_POS = ("固有名詞", "数詞")  # names and numbers make poor vocabulary distractors
 
 
@@ -75,7 +85,7 @@ class DistractorSet:
     distractors: list  # Distractor, best first
     notes: list = field(default_factory=list)  # Japanese sentences for the user
     dropped: list = field(default_factory=list)  # {"text", "source", "reason"} of rejected candidates
-    correct_from: str = ""  # "input" | "samples" | ""
+    correct_from: str = ""  # "input" | "samples" | "lexicon" | ""
 
     def to_dict(self) -> dict:
         return {"input": self.input, "correct": "|".join(self.correct),
@@ -140,10 +150,48 @@ def synonyms(answers: list) -> list:
     return found
 
 
+def _english_key(english: str) -> str:
+    """How the lexicon spells an English entry: lower case, single spaces, no leading "to "."""
+    key = " ".join(check.clean(english).lower().split())
+    return key[3:] if key.startswith("to ") else key
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict:
+    """English word or phrase -> every Japanese form of the common JMdict entries glossed with it."""
+    found = {}
+    path = paths.SAMPLES_DIR / LEXICON_FILE if LEXICON_FILE else None
+    if path is None or not path.exists():
+        return found
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            word = _english_key(row.get("English") or "")
+            if word:
+                found[word] = [w for w in (row.get("Japanese") or "").split("|") if w]
+    return found
+
+
+def lexicon_answers(english: str) -> list:
+    """Every Japanese form the bundled lexicon lists for `english` (may be empty)."""
+    return list(_lexicon().get(_english_key(english), []))
+
+
+def _lexicon_leaks(english: str) -> list:
+    """The lexicon's forms for the leak check; one-kana readings (ひ for 緋) are left to the reading rules."""
+    return [w for w in lexicon_answers(english) if len(w) > 1 or not check.is_kana(w)]
+
+
+def _lookup_from_lexicon(forms: list, vs) -> list:
+    """The correct answer for a word typed without one: the lexicon's first form the vectors know."""
+    known = [w for w in forms if check.vector_key(w, vs)] if vs is not None else []
+    return (known or forms)[:1]
+
+
 def reload_samples() -> None:
-    """Forget the sample dictionary (after SAMPLE_FILES changed, as the benchmark does)."""
+    """Forget the sample dictionary and lexicon (after SAMPLE_FILES or LEXICON_FILE changed, as the benchmark does)."""
     _sample_dictionary.cache_clear()
     _translations_of.cache_clear()
+    _lexicon.cache_clear()
 
 
 def check_n(n) -> int:
@@ -244,28 +292,43 @@ def _prepare(english, correct, use_samples: bool) -> dict:
     english = check.clean(english)
     given = check.split_correct(correct)
     listed = known_answers(english) if use_samples and english else []
-    anchors, origin = (given, "input") if given else ((listed, "samples") if listed else ([], ""))
+    lexicon = _lexicon_leaks(english) if use_samples and english else []
+    if given:
+        anchors, origin = given, "input"
+    elif listed:
+        anchors, origin = listed, "samples"
+    elif lexicon:
+        anchors, origin = [], "lexicon"  # chosen in _one, where the vectors are known
+    else:
+        anchors, origin = [], ""
     related = synonyms(anchors + listed) if use_samples else []
-    leaks = list(dict.fromkeys(anchors + listed + related + [w for w in [check.loanword(english)] if w]))
-    return {"english": english, "anchors": anchors, "leaks": leaks, "origin": origin}
+    leaks = list(dict.fromkeys(anchors + listed + related + [w for w in lexicon if len(w) > 1]
+                               + [w for w in [check.loanword(english)] if w]))
+    whole = [w for w in lexicon if len(w) == 1 and w not in leaks]  # one kanji: the same word only
+    return {"english": english, "anchors": anchors, "leaks": leaks, "whole": whole, "origin": origin,
+            "lexicon": lexicon}
 
 
 def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> DistractorSet:
+    if row["origin"] == "lexicon":  # the looked-up answer leaks by every rule, like a typed one
+        anchors = _lookup_from_lexicon(row["lexicon"], vs)
+        row = {**row, "anchors": anchors, "leaks": list(dict.fromkeys(anchors + row["leaks"])),
+               "whole": [w for w in row["whole"] if w not in anchors]}
     english, anchors = row["english"], row["anchors"]
     if not english:
         raise StudioError("distractors.empty_input")
     if not anchors and not has_model:
         raise StudioError("distractors.need_correct_or_model", word=english)
     notes = []
-    if row["origin"] == "samples":
-        notes.append(text("distractors.note_from_samples", word=english, correct="、".join(anchors)))
+    if row["origin"] in ("samples", "lexicon"):
+        notes.append(text(f"distractors.note_from_{row['origin']}", word=english, correct="、".join(anchors)))
     pool = [_Candidate(c.text, "t5", model_score=c.score) for c in t5_candidates]
     if vs is not None and anchors:
         neighbours = _neighbours(anchors, vs)
         if not neighbours and not has_model:
             raise StudioError("distractors.correct_not_in_vectors", correct="、".join(anchors), source=vs.name)
         pool += neighbours
-    kept, dropped = _filter(pool, row["leaks"], anchors, vs)
+    kept, dropped = _filter(pool, row["leaks"], anchors, vs, row.get("whole", ()))
     for cand in kept:
         cand.score = _score(cand, anchors, vs)
     chosen = _pick(kept, n, vs)
@@ -296,8 +359,10 @@ def _neighbours(anchors: list, vs) -> list:
     return found
 
 
-def _filter(pool: list, leaks: list, anchors: list, vs) -> tuple:
-    """Candidates that are real words, not an answer in disguise, and not a repeat of a kept one."""
+def _filter(pool: list, leaks: list, anchors: list, vs, whole=()) -> tuple:
+    """Candidates that are real words, not an answer in disguise, and not a repeat of a kept one.
+
+    whole: answers that leak only as the same word, not by containment (one-kanji lexicon forms)."""
     kept, dropped = [], []
     for cand in pool:
         cand.text = check.clean(cand.text)
@@ -305,7 +370,7 @@ def _filter(pool: list, leaks: list, anchors: list, vs) -> tuple:
         if reason:
             reason = f"invalid:{reason}"
         else:
-            leak = check.leak_reason(cand.text, leaks, vs)
+            leak = check.leak_reason(cand.text, leaks, vs) or check.same_word_reason(cand.text, whole, vs)
             if leak:
                 reason = f"leak:{leak}"
             elif any(check.disguise(cand.text, other.text, vs) in ("same", "script", "form", "vector")
@@ -371,24 +436,37 @@ def distractors_table(sets: list, n: int):
 
 def distractors_csv(csv_path, out_path=None, n: int = 5, model: str = "", vectors: str = "chive",
                     method: str = "diverse_beam", use_vectors: bool = True, use_samples: bool = True,
-                    allow_paths: bool = True, progress=None) -> dict:
-    """Distractors for every row of a CSV (Input[, Correct]); writes out_path (UTF-8 with BOM) when given."""
-    from engine import csvdata
+                    allow_paths: bool = True, progress=None, run_owner: str = "") -> dict:
+    """Distractors for every row of a CSV (Input[, Correct]); writes out_path (UTF-8 with BOM) when given.
+
+    The batch is recorded in the run history (kind "generate", settings["mode"] = "distractors",
+    owned by run_owner), so the Logs tab lists it next to ordinary generation runs."""
+    from engine import csvdata, runs
 
     n = check_n(n)
-    frame, _table = csvdata.load_pairs(csv_path, {"Correct": None}, required=("Input",))
+    frame, table_in = csvdata.load_pairs(csv_path, {"Correct": None}, required=("Input",))
     if len(frame) > MAX_CSV_ROWS:
         raise StudioError("distractors.too_many_rows", rows=len(frame), limit=MAX_CSV_ROWS)
-    started = time.monotonic()
-    corrects = list(frame["Correct"]) if "Correct" in frame.columns else [""] * len(frame)
-    sets = make_distractors_batch(list(zip(frame["Input"], corrects)), n, model, vectors, method, use_vectors,
-                                  use_samples, allow_paths, progress=progress)
-    table = distractors_table(sets, n)
-    if out_path:
-        csvdata.write_download(table, out_path)
-    seconds = round(time.monotonic() - started, 2)
-    complete = sum(len(s.distractors) == n for s in sets)
-    return {"rows": len(table), "complete_rows": complete, "seconds": seconds, "table": table,
+    run = runs.start_run("generate", name=model or "vectors", owner=run_owner, settings={
+        "mode": "distractors", "model": model, "n": n, "vectors": vectors if use_vectors else "",
+        "method": method if model else "", "use_samples": use_samples, "rows": len(frame),
+        "data_sha256": table_in.sha256})
+    try:
+        started = time.monotonic()
+        corrects = list(frame["Correct"]) if "Correct" in frame.columns else [""] * len(frame)
+        sets = make_distractors_batch(list(zip(frame["Input"], corrects)), n, model, vectors, method, use_vectors,
+                                      use_samples, allow_paths, progress=progress)
+        table = distractors_table(sets, n)
+        if out_path:
+            csvdata.write_download(table, out_path)
+        seconds = round(time.monotonic() - started, 2)
+        complete = sum(len(s.distractors) == n for s in sets)
+        run.log(f"distractors for {len(table)} rows ({complete} with {n}) in {seconds:.1f}s")
+        run.finish("finished", metrics={"rows": len(table), "complete_rows": complete, "seconds": seconds})
+    except BaseException as exc:
+        run.fail(exc)
+        raise
+    return {"run_id": run.id, "rows": len(table), "complete_rows": complete, "seconds": seconds, "table": table,
             "out": str(out_path) if out_path else None}
 
 
@@ -406,7 +484,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--vectors", default="chive", help="word vector set (default: chive)")
     parser.add_argument("--no-vectors", action="store_true", help="use the model's candidates only")
     parser.add_argument("--no-samples", action="store_true",
-                        help="do not look correct translations up in the bundled sample data")
+                        help="do not use the bundled sample data and lexicon (answer look-up, synonym check)")
     parser.add_argument("--csv", help="CSV with Input[, Correct] columns, instead of one word")
     parser.add_argument("--out", help="with --csv: where to write the table (UTF-8 with BOM)")
     return parser

@@ -150,6 +150,16 @@ def leak_reason(candidate: str, answers, vs=None) -> str:
     return ""
 
 
+def same_word_reason(candidate: str, answers, vs=None) -> str:
+    """Like leak_reason, but containment does not count: for answers of one kanji (師 would
+    otherwise hide in 講師 and 医師, which are other words)."""
+    for answer in split_correct(answers):
+        reason = disguise(candidate, answer, vs)
+        if reason and reason != "contains":
+            return reason
+    return ""
+
+
 def is_leak(candidate: str, answers, vs=None) -> bool:
     return bool(leak_reason(candidate, answers, vs))
 

@@ -8,7 +8,7 @@ import pandas as pd
 from engine import csvdata, store
 from engine.distractors import N_RANGE, distractors_csv, make_distractors
 from engine.messages import text
-from tabs.common import escape, guarded, result_file, stash_upload, t
+from tabs.common import escape, guarded, owner_key, result_file, stash_upload, t
 
 PREVIEW_ROWS = 200
 MAX_WORD_CHARS = 100
@@ -89,7 +89,8 @@ def make_batch(upload, n, model, request: gr.Request = None, progress=gr.Progres
     def report(done, total):
         progress((done, total), desc=text("distractors.progress"), unit="rows")
 
-    result = distractors_csv(path, None, n, model or "", allow_paths=False, progress=report)
+    result = distractors_csv(path, None, n, model or "", allow_paths=False, progress=report,
+                             run_owner=owner_key(None, request))
     frame = result["table"]
     out = csvdata.write_download(frame, result_file(request, "distractors.csv"))
     note = text("distractors.summary", rows=result["rows"], complete=result["complete_rows"], n=n,

@@ -76,6 +76,32 @@ def test_vectors_only_gives_n_distinct_valid_non_leaking_words(chive_home, vs):
     assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
 
 
+def test_other_dictionary_translations_of_the_word_never_come_back(chive_home, vs):
+    """わんこ / ワンコ are JMdict translations of "dog" too: the lexicon makes them correct answers."""
+    assert {"わんこ", "ワンコ", "犬"} <= set(distractors.lexicon_answers("dog"))
+    found = distractors.make_distractors("dog", "犬", n=10)
+    texts = [d.text for d in found.distractors]
+    assert len(texts) == 10 and len(set(texts)) == 10 and "猫" in texts
+    assert not {"わんこ", "ワンコ", "いぬ", "イヌ", "子犬", "犬"} & set(texts)
+    assert all(distractors_check.is_valid(w, vs) for w in texts)
+    assert {"わんこ", "ワンコ"} <= {d["text"] for d in found.dropped if d["reason"].startswith("leak")}
+    eat = {d.text for d in distractors.make_distractors("eat", "食べる", n=10).distractors}
+    assert len(eat) == 10 and not {"食べる", "食する", "召し上がる", "食う", "たべる"} & eat
+    # One-kanji forms (師 for "teacher") leak only as themselves, so 講師 can still be a wrong answer.
+    assert "師" in distractors.lexicon_answers("teacher")
+    assert distractors._filter([distractors._Candidate("講師", "vectors")], ["先生"], ["先生"], vs, ["師"])[0]
+
+
+def test_lexicon_supplies_the_answer_when_the_samples_do_not_know_the_word(chive_home):
+    assert not distractors.known_answers("dog")  # not in the sample data
+    found = distractors.make_distractors("dog", "", n=5)
+    assert found.correct_from == "lexicon" and found.correct == ["犬"]
+    assert "辞書データ" in found.notes[0] and "犬" in found.notes[0]
+    texts = {d.text for d in found.distractors}
+    assert len(texts) == 5 and not {"犬", "わんこ", "ワンコ", "いぬ", "イヌ", "子犬"} & texts
+    assert distractors.make_distractors("To Look  After", "", n=3).correct_from == "lexicon"
+
+
 def test_samples_supply_the_answer_and_its_synonyms(chive_home):
     found = distractors.make_distractors("run", "", n=5)
     assert found.correct_from == "samples" and "走る" in found.correct
@@ -116,6 +142,11 @@ def test_csv_batch_table(chive_home, tmp_path):
     assert list(frame.columns[:5]) == ["Input", "Correct", "distractor_1", "distractor_2", "distractor_3"]
     assert {"score_1", "source_3", "note"} <= set(frame.columns)
     assert frame.loc[2, "distractor_1"] == "" and "正しい訳" in frame.loc[2, "note"]
+    from engine import runs
+
+    record = runs.load_run(summary["run_id"])  # in the run history, so the Logs tab lists it
+    assert record["kind"] == "generate" and record["status"] == "finished"
+    assert record["settings"]["mode"] == "distractors" and record["metrics"]["complete_rows"] == 2
 
 
 # ---------------------------------------------------------------- CLI

@@ -60,6 +60,27 @@ def test_sizes_and_split():
     assert 100 <= len(quick) <= 300 and quick == train[: len(quick)], "quick set: head of train"
 
 
+def test_lexicon_shape():
+    raw = (SAMPLES / "lexicon_en_ja.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf") and len(raw) < 3_000_000, len(raw)
+    rows = list(csv.reader(raw.decode("utf-8").splitlines()))
+    assert rows[0] == ["English", "Japanese"]
+    words = [english for english, _ in rows[1:]]      # unpacking fails on a ragged row
+    assert 20_000 <= len(words) <= 60_000 and words == sorted(set(words)), "one sorted row per word"
+    lexicon = dict(rows[1:])
+    for english, japanese in rows[1:]:
+        assert re.fullmatch(r"[a-z][a-z'-]*( [a-z][a-z'-]*){0,2}", english), english
+        forms = japanese.split("|")
+        assert all(forms) and len(forms) == len(set(forms)), english
+        assert not re.search(r"[A-Za-z]", japanese), english    # JMdict forms: ＣＤ, １ are full-width
+    assert {"犬", "いぬ", "イヌ", "わんこ", "ワンコ"} <= set(lexicon["dog"].split("|"))
+    assert lexicon["dog"].split("|")[0] == "犬" and lexicon["eat"].split("|")[0] == "食べる"
+    assert {"食する", "召し上がる", "食う"} <= set(lexicon["eat"].split("|"))
+    _, train = read("distractors_train.csv")
+    for english, _wrong, correct in train:             # every sample answer is in the lexicon
+        assert set(correct.split("|")) <= set(lexicon.get(english, "").split("|")), english
+
+
 def test_readme_credits_the_sources():
     text = (SAMPLES / "README.md").read_text("utf-8")
     for needed in ("JMdict", "CC BY-SA 4.0", "EDRDG", "chiVe", "Apache", "tools/build_samples.py"):

@@ -50,6 +50,19 @@ train/held-out split) comes from a fixed seed. Two runs give byte-identical file
 Usage:
     python tools/build_samples.py                    # full set into data/samples/
     python tools/build_samples.py --limit 30 --out /tmp/s   # a quick slice
+
+The runtime lexicon (lexicon_en_ja.csv, columns English, Japanese): for every English word or
+short phrase (up to LEXICON_MAX_WORDS words) that is a whole gloss of a common JMdict entry, every
+Japanese form (kanji spellings and kana readings) of every entry one of whose senses has that
+gloss, or the gloss with a leading "to " (verbs); case-insensitive, every sense and label counted
+(召し上がる, honorific, is still "eat"). Entries count when they are common or when one of their
+spellings is among the 20,000 chiVe words, the words the vectors can propose (食する "to eat" has
+no priority tag but is in chiVe). The app treats all of them as correct answers, so わんこ
+("dog; doggy") never comes back as a wrong answer for "dog". Order, which the app relies on when it
+looks an answer up: native words before katakana loanwords, plain senses before labelled ones
+(children's language, honorific, ...), common entries first, then the sense and gloss the word
+appears in (core meanings first), then frequency in web text; within an entry the form a reader
+expects for that sense comes first.
 """
 from __future__ import annotations
 
@@ -73,6 +86,9 @@ MAX_CORRECT = 4           # more alternatives than this are noise for a quiz
 MAX_SENSE, MAX_GLOSS = 1, 2   # a translation counts when the word is in its first 2 senses, first 3 glosses
 NEIGHBOURS = 80           # how deep to look into the vector neighbourhood
 MIN_SIMILARITY = 0.30     # below this a neighbour is no longer plausible
+LEXICON_FILE = "lexicon_en_ja.csv"
+LEXICON_MAX_WORDS = 3     # "look after" and "at first" are in; longer glosses are explanations
+LEXICON_GLOSS = re.compile(r"[a-z][a-z'-]*(?: [a-z][a-z'-]*)*")
 
 COMMON_TAGS = {"news1", "ichi1", "spec1", "spec2", "gai1"}
 BAD_KANJI_INFO = {
@@ -575,6 +591,44 @@ def write_csv(path: Path, rows: list[Row]) -> None:
             writer.writerow([r.english, r.wrong, "|".join(r.correct)])
 
 
+def lexicon(dic: Dictionary) -> list[tuple[str, list[str]]]:
+    """(English, Japanese forms) for every gloss of a common entry; see the module docstring."""
+    found: dict[str, dict[int, tuple]] = collections.defaultdict(dict)
+    english = set()    # the words and phrases that gloss a common entry
+    for entry in dic.entries.values():
+        if not (entry.common or any(t in dic.text_rank for t in entry.all_texts())):
+            continue
+        for si, sense in enumerate(entry.senses):
+            for gi, gloss in enumerate(sense.glosses):
+                gloss = gloss.lower()
+                gloss = gloss[3:] if gloss.startswith("to ") else gloss
+                if not LEXICON_GLOSS.fullmatch(gloss) or gloss.count(" ") >= LEXICON_MAX_WORDS:
+                    continue
+                if entry.common:
+                    english.add(gloss)
+                shown = entry.display(sense) or entry.all_texts()[0]
+                key = (bool(LOANWORD.fullmatch(shown)), bool(sense.misc & BAD_MISC), not entry.common,
+                       si, gi, dic.usage_rank(entry), entry.idseq)
+                if entry.idseq not in found[gloss] or key < found[gloss][entry.idseq][0]:
+                    found[gloss][entry.idseq] = (key, shown)
+    rows = []
+    for word in sorted(english):
+        forms: dict[str, None] = {}
+        for _key, shown in sorted(found[word].values(), key=lambda v: v[0]):
+            entry = dic.entries[_key[-1]]
+            forms.update(dict.fromkeys([shown] + entry.all_texts()))
+        rows.append((word, list(forms)))
+    return rows
+
+
+def write_lexicon(path: Path, rows: list[tuple[str, list[str]]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["English", "Japanese"])
+        for english, forms in rows:
+            writer.writerow([english, "|".join(forms)])
+
+
 def split(rows: list[Row]) -> tuple[list[Row], list[Row]]:
     """Seeded held-out split; both halves keep the frequency order of `rows`."""
     indices = list(range(len(rows)))
@@ -606,9 +660,13 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(args.out / "distractors_train.csv", train)
     write_csv(args.out / "distractors_heldout.csv", heldout)
     write_csv(args.out / "sample_train.csv", train[:QUICK_ROWS])
+    entries = lexicon(dic)
+    write_lexicon(args.out / LEXICON_FILE, entries)
 
     print(f"rows: {len(rows)} (train {len(train)}, held-out {len(heldout)}, "
           f"quick {min(QUICK_ROWS, len(train))})", file=sys.stderr)
+    print(f"lexicon: {len(entries)} English words and phrases, "
+          f"{(args.out / LEXICON_FILE).stat().st_size:,} bytes", file=sys.stderr)
     print("English words skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(chooser.skipped.items())),
           file=sys.stderr)
     print("candidates rejected: " + ", ".join(f"{k} {chooser.rejected[k]}" for k in FILTERS), file=sys.stderr)
