@@ -56,7 +56,7 @@ def browser():
 def page(browser, app_url, request):
     context = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(int(os.environ.get("T5STUDIO_TEST_TIMEOUT_MS", "60000")))
     page.goto(app_url)
     page.get_by_role("tab", name="訓練").wait_for()
     yield page
