@@ -137,3 +137,19 @@ def test_logs_show_a_runs_loss_curve_and_this_browsers_own_runs(trained, page, t
     grid.get_by_role("gridcell", name="訓練", exact=True).wait_for(state="detached")
     assert grid.get_by_role("gridcell", name="一括生成", exact=True).count() == 1
     assert grid.get_by_role("gridcell", name="評価", exact=True).count() == 0
+
+
+def test_an_oversize_csv_gets_a_japanese_message(trained, page, tmp_path):
+    """Between our limit (20 MB) and Gradio's (tabs.common.MAX_FILE_SIZE) the app answers in Japanese."""
+    from engine.csvdata import MAX_UPLOAD_BYTES
+
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as handle:
+        handle.write(b"Input\n")
+        handle.truncate(MAX_UPLOAD_BYTES + 1024 * 1024)
+    open_tab(page, "お試し T5")
+    page.get_by_role("tab", name="CSV で複数", exact=True).click()
+    panel(page).locator("input[type=file]").first.set_input_files(str(big))
+    page.get_by_text("big.csv").first.wait_for()
+    page.get_by_role("button", name="まとめて生成する", exact=True).click()
+    page.get_by_text(re.compile(r"ファイルが大きすぎます（21\.0 MB）。20 MB 以下")).first.wait_for()
