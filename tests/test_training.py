@@ -201,3 +201,22 @@ def test_base_model_kinds_are_told_apart(home, tmp_path):
     with pytest.raises(StudioError) as info:
         resolve_base(str(tmp_path), allow_paths=False)  # on a Space, folders are refused
     assert info.value.key == "train.base_not_found"
+
+
+def test_a_base_vocabulary_that_cannot_spell_japanese_is_warned_about(home):
+    """Like the original T5: an English-only vocabulary without byte fallback turns kanji into <unk>."""
+    from transformers import T5Tokenizer
+
+    from engine.jsonio import write_json
+    from engine.scratch import build_model
+
+    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("▁", -2.0)]
+    pieces += [(ch, -3.0) for ch in "abcdefghijklmnopqrstuvwxyz"]
+    tokenizer = T5Tokenizer(vocab=pieces, extra_ids=0)
+    with store.staging("english-only") as folder:
+        build_model(tokenizer, "tiny").save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        write_json(folder / "run.json", {"status": "finished", "base_model": "scratch"})
+    outcome = train(config("child-of-english", base="english-only", max_steps=1))
+    assert any("未知語" in warning for warning in outcome.warnings)
+    assert "未知語" in runs.read_log(outcome.run_id)
