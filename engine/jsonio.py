@@ -1,7 +1,10 @@
-"""Small file helpers: JSON written atomically, JSON lines appended."""
+"""Small file helpers: JSON written atomically, JSON lines appended, folders staged then renamed."""
 import json
 import os
+import secrets
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -46,3 +49,60 @@ def read_jsonl(path) -> list:
     except FileNotFoundError:
         pass
     return records
+
+
+# Folders written whole or not at all ----------------------------------------------------------
+
+STAGING_PREFIX = ".staging-"
+
+
+@contextmanager
+def staged_folder(root: Path, name: str, already_there, replace: bool = False, tag: str = None):
+    """Yield an empty hidden folder under `root`; on normal exit it becomes root/<name>, on error it vanishes.
+
+    already_there: the exception to raise when root/<name> exists (unless replace=True, which swaps the
+    old folder out first). The pid in the folder name lets a later start tell a dead process's
+    leftovers from work in progress; `tag` names it predictably so several processes can share it.
+    """
+    tmp = Path(root) / f"{STAGING_PREFIX}{name}-{os.getpid()}-{tag or secrets.token_hex(4)}"
+    tmp.mkdir(exist_ok=bool(tag))
+    try:
+        yield tmp
+        target = Path(root) / name
+        if target.exists() and replace:
+            trash = Path(root) / f".old-{name}-{secrets.token_hex(4)}"
+            os.replace(target, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        if target.exists():
+            raise already_there
+        os.replace(tmp, target)  # atomic on one filesystem
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def clean_staged(root: Path) -> int:
+    """Remove staging folders under `root` whose process is gone; returns how many were removed."""
+    removed = 0
+    for folder in Path(root).glob(f"{STAGING_PREFIX}*"):
+        pid = staging_pid(folder.name)
+        if pid is not None and pid != os.getpid() and pid_alive(pid):
+            continue  # another process is still writing it
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def staging_pid(folder_name: str):
+    parts = folder_name.rsplit("-", 2)
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, it is just not ours
+    return True

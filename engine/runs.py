@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from engine import paths
-from engine.jsonio import read_json, write_json
+from engine.jsonio import pid_alive, read_json, write_json
 
 KINDS = ("train", "evaluate", "generate", "vectors")
 STATUSES = ("running", "finished", "stopped", "failed", "interrupted")
@@ -123,16 +123,6 @@ def attach_run(run_id: str, live: bool = True) -> Run:
         with _LOCK:
             _LIVE_RUNS.add(run_id)
     return Run(record, folder)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _is_orphaned(data: dict) -> bool:

@@ -8,18 +8,15 @@ kill never leaves a half-written model that looks finished.
 import os
 import secrets
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 from engine import paths
-from engine.jsonio import read_json, write_json
+from engine.jsonio import STAGING_PREFIX, clean_staged, read_json, staged_folder, write_json  # noqa: F401 (STAGING_PREFIX is re-exported)
 from engine.messages import StudioError
-from engine.runs import pid_alive
 from engine.names import check_name
 
 META_FILE = "run.json"
 USABLE_STATUSES = ("finished", "stopped")  # a stopped run still saves a usable model
-STAGING_PREFIX = ".staging-"
 
 
 def models_root() -> Path:
@@ -87,7 +84,6 @@ def check_new_name(name: str) -> str:
     return name
 
 
-@contextmanager
 def staging(name: str, tag: str = None):
     """Yield an empty hidden folder; on normal exit it becomes models/<name>, on error it is removed.
 
@@ -95,36 +91,12 @@ def staging(name: str, tag: str = None):
     writes into the same one; by default it is random.
     """
     name = check_new_name(name)
-    # The pid in the name lets a later start tell a dead process's leftovers from live work.
-    tmp = models_root() / f"{STAGING_PREFIX}{name}-{os.getpid()}-{tag or secrets.token_hex(4)}"
-    tmp.mkdir(exist_ok=bool(tag))
-    try:
-        yield tmp
-        target = models_root() / name
-        if target.exists():
-            raise StudioError("store.exists", name=name)
-        os.replace(tmp, target)  # atomic on one filesystem
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return staged_folder(models_root(), name, StudioError("store.exists", name=name), tag=tag)
 
 
 def clean_staging() -> int:
     """Remove staging folders left by processes that are gone; returns how many were removed."""
-    removed = 0
-    for folder in models_root().glob(f"{STAGING_PREFIX}*"):
-        pid = _staging_pid(folder.name)
-        if pid is not None and pid != os.getpid() and pid_alive(pid):
-            continue  # another process is saving right now
-        shutil.rmtree(folder, ignore_errors=True)
-        removed += 1
-    return removed
-
-
-def _staging_pid(folder_name: str):
-    parts = folder_name.rsplit("-", 2)
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-
+    return clean_staged(models_root())
 
 
 def delete_model(name: str) -> None:

@@ -15,20 +15,18 @@ import os
 import re
 import secrets
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from engine import paths
-from engine.jsonio import read_json, write_json
+from engine.jsonio import STAGING_PREFIX, clean_staged, read_json, staged_folder, write_json  # noqa: F401 (STAGING_PREFIX is re-exported)
 from engine.messages import StudioError
 from engine.names import check_name
 from engine.runs import now_iso
 
 FORMAT_VERSION = 1
 BUILTIN_NAME = "chive"
-STAGING_PREFIX = ".staging-"
 MAX_DIM = 4096  # published word vectors have 50-1000 dimensions
 MAX_COUNT = 5_000_000
 MAX_WORD_BYTES = 1000  # a longer "word" means we are reading the wrong format
@@ -250,25 +248,9 @@ def check_new_name(name: str) -> str:
     return name
 
 
-@contextmanager
 def staging(name: str, replace: bool = False):
     """Yield an empty hidden folder that becomes vectors/<name> on normal exit, or vanishes on error."""
-    root = sets_root()
-    tmp = root / f"{STAGING_PREFIX}{name}-{secrets.token_hex(4)}"
-    tmp.mkdir()
-    try:
-        yield tmp
-        target = root / name
-        if target.exists() and replace:
-            trash = root / f".old-{name}-{secrets.token_hex(4)}"
-            os.replace(target, trash)
-            shutil.rmtree(trash, ignore_errors=True)
-        if target.exists():
-            raise StudioError("vectors.source_exists", name=name)
-        os.replace(tmp, target)  # atomic on one filesystem
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    return staged_folder(sets_root(), name, StudioError("vectors.source_exists", name=name), replace=replace)
 
 
 def write_set(folder: Path, words: list, matrix: np.ndarray, meta: dict, aliases: dict = None) -> dict:
@@ -311,6 +293,5 @@ def delete_set(name: str) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def clean_staging() -> None:
-    for folder in sets_root().glob(f"{STAGING_PREFIX}*"):
-        shutil.rmtree(folder, ignore_errors=True)
+def clean_staging() -> int:
+    return clean_staged(sets_root())
