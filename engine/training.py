@@ -362,6 +362,10 @@ def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id
         data_collator=DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100),
         processing_class=tokenizer, callbacks=callbacks,
     )
+    # T5's forward takes **kwargs but ignores num_items_in_batch, so transformers would neither divide
+    # its loss by the accumulation steps nor undo the x num_processes scaling it applies for models
+    # that do: gradients and logged losses would grow with grad_accum and the number of processes.
+    trainer.model_accepts_loss_kwargs = False
     trainer.remove_callback(PrinterCallback)  # progress goes through ProgressCallback only
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     if progress.non_finite is not None:

@@ -220,3 +220,14 @@ def test_a_base_vocabulary_that_cannot_spell_japanese_is_warned_about(home):
     outcome = train(config("child-of-english", base="english-only", max_steps=1))
     assert any("未知語" in warning for warning in outcome.warnings)
     assert "未知語" in runs.read_log(outcome.run_id)
+
+
+def test_gradient_accumulation_keeps_the_loss_scale(home):
+    """Two accumulated half-batches must report about the loss of one whole batch, not twice it."""
+    whole = train(config("whole", max_steps=1, batch_size=4, grad_accum=1, validation_split=0.0))
+    halves = train(config("halves", max_steps=1, batch_size=2, grad_accum=2, validation_split=0.0))
+    first = {}
+    for outcome in (whole, halves):
+        losses = [r["loss"] for r in read_jsonl(Path(outcome.path) / "trainer_log.jsonl") if "loss" in r]
+        first[outcome.name] = losses[0]
+    assert 0.67 < first["halves"] / first["whole"] < 1.5, first
