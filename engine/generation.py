@@ -12,7 +12,6 @@ same position (the Hamming diversity of Vijayakumar et al. 2016). It is sequenti
 original runs groups in lock-step, but the penalty and its meaning are the same.
 """
 import math
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -20,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from engine import store
+from engine.hub import is_offline
 from engine.messages import StudioError, raise_all
 
 METHODS = ("greedy", "beam", "diverse_beam", "sampling")
@@ -159,19 +159,6 @@ def resolve_source(source: str, allow_paths: bool = True) -> tuple:
     raise StudioError("generation.model_not_found", name=source)
 
 
-def hub_offline() -> bool:
-    try:
-        from huggingface_hub import constants
-
-        if constants.HF_HUB_OFFLINE:
-            return True
-    except ImportError:
-        pass
-    return os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "True") or os.environ.get(
-        "TRANSFORMERS_OFFLINE", ""
-    ) in ("1", "true", "True")
-
-
 def _cache_key(kind: str, location: str) -> str:
     if kind == "hub":
         return f"hub:{location}"
@@ -208,7 +195,7 @@ def load_model(source: str, allow_paths: bool = True) -> LoadedModel:
 def _load_uncached(kind: str, location: str, source: str) -> LoadedModel:
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
 
-    offline = hub_offline()
+    offline = is_offline()
     if kind == "local" and not any(Path(location).glob("*.safetensors")):
         raise StudioError("generation.no_safetensors", name=source)
     # safetensors only (never a pickle) and never code from the model's folder.

@@ -58,7 +58,11 @@ class PushResult:
 
 
 def is_offline() -> bool:
-    """True when the Hub is switched off for this process (HF_HUB_OFFLINE)."""
+    """True when the Hub is switched off for this process.
+
+    huggingface_hub reads HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) once, at import; the variable is
+    read again here so that a change made later in the process counts too.
+    """
     env = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
     return env or bool(constants.HF_HUB_OFFLINE)
 

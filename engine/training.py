@@ -29,7 +29,8 @@ from transformers.trainer_callback import PrinterCallback
 from engine import runs, store
 from engine.config import OPTIMIZERS, TrainConfig
 from engine.csvdata import load_pairs
-from engine.generation import hub_offline, resolve_source
+from engine.generation import resolve_source
+from engine.hub import is_offline
 from engine.jsonio import append_jsonl, write_json
 from engine.messages import StudioError, explain_os_error, text
 from engine.modelcard import render_model_card
@@ -129,7 +130,7 @@ def load_base(base: str, texts: list, size: str, seed: int, allow_paths: bool = 
     kind, location = resolve_base(base, allow_paths)
     if kind == "scratch":
         return build_scratch(texts, size=size, seed=seed)
-    if kind == "hub" and hub_offline():
+    if kind == "hub" and is_offline():
         raise StudioError("train.hub_offline", base=base)
     try:
         # Never run code from a model folder: uploaded or downloaded folders are untrusted.

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from engine import vectors_io
+from engine.hub import is_offline
 from engine.messages import StudioError
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
@@ -55,16 +56,10 @@ def fetch_from_hub(repo_id: str, filename: str, name: str, owner: str = "") -> d
             hub_errors.RevisionNotFoundError):
         raise StudioError("vectors.hub_not_found", repo=repo_id, filename=filename or "?") from None
     except Exception as exc:  # noqa: BLE001 - network stacks raise many types; all mean "failed"
-        if _offline() or _no_network(exc):
+        if is_offline() or _no_network(exc):
             raise StudioError("vectors.hub_offline") from None
         raise StudioError("vectors.hub_failed", detail=type(exc).__name__) from None
     return import_word2vec(local, name, kind="hub", origin=f"{repo_id}/{filename}", owner=owner)
-
-
-def _offline() -> bool:
-    from huggingface_hub import constants
-
-    return bool(constants.HF_HUB_OFFLINE)
 
 
 def _no_network(exc: BaseException) -> bool:
