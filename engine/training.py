@@ -137,7 +137,8 @@ def load_base(base: str, texts: list, size: str, seed: int, allow_paths: bool = 
         tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False)
         model = AutoModelForSeq2SeqLM.from_pretrained(location, trust_remote_code=False, use_safetensors=kind != "hub" or None)
     except (OSError, ValueError) as exc:
-        if kind == "hub" and "offline" in str(exc).lower() or "connect" in str(exc).lower():
+        reason = str(exc).lower()
+        if kind == "hub" and ("offline" in reason or "connect" in reason):
             raise StudioError("train.hub_offline", base=base) from exc
         raise StudioError("train.base_load_failed", base=base, detail=str(exc).splitlines()[0][:200]) from exc
     if not model.config.is_encoder_decoder:
