@@ -85,7 +85,8 @@ def create_tab(shared: dict) -> None:
     data_outputs = [csv_path, input_col, output_col, summary, preview]
     upload.upload(on_upload, [upload], data_outputs, api_name="upload_csv")
     sample.click(on_sample, None, data_outputs, api_name="use_sample")
-    gr.on([input_col.change, output_col.change], check_data, [csv_path, input_col, output_col], [summary, preview],
+    # .input: only the user's own choice re-checks; an upload already checked with its guesses.
+    gr.on([input_col.input, output_col.input], check_data, [csv_path, input_col, output_col], [summary, preview],
           api_name=False)
     start.click(run_training, [owner, *config_inputs], watch_outputs, api_name="train", concurrency_limit=None)
     save_only.click(run_save_only, [owner, *config_inputs], watch_outputs, api_name="save_only", concurrency_limit=None)
@@ -128,7 +129,7 @@ def describe_csv(path):
     columns = table.columns
     input_guess = guess_column(columns, "Input") or columns[0]
     output_guess = guess_column(columns, "Output") or (columns[1] if len(columns) > 1 else None)
-    summary, frame = check_data(str(path), input_guess, output_guess)
+    summary, frame = summarize(table, input_guess, output_guess)
     return (str(path), gr.update(choices=columns, value=input_guess), gr.update(choices=columns, value=output_guess),
             summary, frame)
 
@@ -139,6 +140,14 @@ def check_data(path, input_col, output_col):
         return "", None
     try:
         table = read_table(path)
+    except StudioError as exc:
+        return _problems([exc.message()]), None
+    return summarize(table, input_col, output_col)
+
+
+def summarize(table, input_col, output_col):
+    """The data check of an already decoded table: a summary line and notes, or every problem."""
+    try:
         frame = select_columns(table, {"Input": input_col, "Output": output_col})
     except StudioError as exc:
         return _problems(exc.message().split("\n")), None

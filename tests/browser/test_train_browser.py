@@ -63,3 +63,11 @@ def test_bad_name_is_refused_with_a_message(page):
     page.get_by_role("button", name="訓練開始").click()
     page.get_by_text("使えません").first.wait_for()
     assert "escape" not in " ".join(store.model_names())
+
+
+def test_choosing_another_column_checks_the_data_again(page):
+    page.locator("input[type=file]").first.set_input_files(str(PAIRS))
+    page.get_by_text("12 行を読み込みました").wait_for()
+    page.get_by_label("入力の列").click()
+    page.get_by_role("option", name="Japanese").click()
+    page.get_by_text("同じ列が二つの役割に選ばれています").wait_for()
