@@ -52,7 +52,7 @@ from functools import lru_cache
 
 from engine import distractors_check as check
 from engine import paths
-from engine.messages import StudioError, text
+from engine.messages import StudioError, int_in_range, text
 
 N_RANGE = (1, 20)
 SOURCES = ("t5", "vectors")
@@ -195,14 +195,7 @@ def reload_samples() -> None:
 
 
 def check_n(n) -> int:
-    low, high = N_RANGE
-    try:
-        value = int(n)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or not low <= value <= high:
-        raise StudioError("distractors.bad_n", low=low, high=high, value=n)
-    return value
+    return int_in_range(n, *N_RANGE, "distractors.bad_n")
 
 
 # ---------------------------------------------------------------- generation

@@ -71,6 +71,17 @@ def explain_os_error(exc: BaseException):
     return None
 
 
+def int_in_range(value, low: int, high: int, key: str, **params) -> int:
+    """`value` as an int within [low, high], or StudioError(key) with low, high and the value sent."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        raise StudioError(key, low=low, high=high, value=value, **params)
+    return number
+
+
 def raise_all(errors: list) -> None:
     """Raise nothing, the one error, or all of them together."""
     if len(errors) == 1:

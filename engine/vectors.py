@@ -43,7 +43,7 @@ import numpy as np
 from gensim.models import KeyedVectors
 
 from engine import vectors_chive, vectors_io, vectors_text
-from engine.messages import StudioError, text
+from engine.messages import StudioError, int_in_range, text
 
 DEFAULT_SOURCE = vectors_io.BUILTIN_NAME
 TOPN_RANGE = (1, 100)
@@ -246,14 +246,7 @@ def _notes(lookups) -> list:
 
 
 def _check_topn(topn) -> int:
-    low, high = TOPN_RANGE
-    try:
-        value = int(topn)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or not low <= value <= high:
-        raise StudioError("vectors.topn_range", low=low, high=high, value=topn)
-    return value
+    return int_in_range(topn, *TOPN_RANGE, "vectors.topn_range")
 
 
 def _word_list(words, minimum: int, role: str) -> list:

@@ -14,7 +14,7 @@ import numpy as np
 
 from engine import runs, vectors_io, vectors_text
 from engine.csvdata import ENCODINGS_TRIED, decode_bytes
-from engine.messages import StudioError, text
+from engine.messages import StudioError, int_in_range, text
 
 MAX_CORPUS_BYTES = 20 * 1024 * 1024  # a class's texts; tokenizing more would hold the server for minutes
 
@@ -33,13 +33,7 @@ class VectorTrainConfig:
 
     def __post_init__(self):
         for field, (low, high) in self.LIMITS.items():
-            value = getattr(self, field)
-            try:
-                setattr(self, field, int(value))
-            except (TypeError, ValueError):
-                raise StudioError("vectors.bad_setting", field=field, low=low, high=high, value=value) from None
-            if not low <= getattr(self, field) <= high:
-                raise StudioError("vectors.bad_setting", field=field, low=low, high=high, value=value)
+            setattr(self, field, int_in_range(getattr(self, field), low, high, "vectors.bad_setting", field=field))
         self.sg = bool(self.sg)
         if not self.workers:
             self.workers = max(1, min(4, os.cpu_count() or 1))
