@@ -7,7 +7,6 @@ that no longer exists is reported as interrupted: a killed process cannot say so
 import os
 import secrets
 import threading
-import time
 import traceback
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -182,6 +181,3 @@ def read_log(run_id: str, tail_lines: int = None) -> str:
         lines = lines[-tail_lines:]
     return "\n".join(lines)
 
-
-def elapsed_seconds(started_monotonic: float) -> float:
-    return time.monotonic() - started_monotonic

@@ -5,9 +5,6 @@ and how), trainer_log.jsonl, log.txt and a generated model card README.md. A mod
 into a hidden staging folder first and renamed into place only when complete, so a crash or a
 kill never leaves a half-written model that looks finished.
 """
-import os
-import secrets
-import shutil
 from pathlib import Path
 
 from engine import paths
@@ -97,12 +94,3 @@ def staging(name: str, tag: str = None):
 def clean_staging() -> int:
     """Remove staging folders left by processes that are gone; returns how many were removed."""
     return clean_staged(models_root())
-
-
-def delete_model(name: str) -> None:
-    folder = model_path(name)
-    if not folder.exists():
-        raise StudioError("store.not_found", name=name)
-    trash = models_root() / f".deleting-{name}-{secrets.token_hex(4)}"
-    os.replace(folder, trash)  # disappear from the list at once, then remove at leisure
-    shutil.rmtree(trash, ignore_errors=True)
