@@ -14,7 +14,7 @@ import yaml
 from engine import store
 from engine.messages import StudioError, text
 from engine.modelcard import cell, render_body
-from engine.paths import MODEL_CARDS_DIR
+from engine.paths import BUNDLED_BASE, MODEL_CARDS_DIR
 
 SIZES = ("small", "base", "large", "xl", "xxl")
 MINE = "mine"  # organisation of the user's own models
@@ -125,7 +125,8 @@ def card_entries(folder: Path = None) -> list:
     """Entries of every card in `folder` (model_cards/ by default), broken cards included as errors."""
     folder = Path(folder or MODEL_CARDS_DIR)
     entries = []
-    for path in sorted(folder.glob("*.md")):
+    # The bundled base's card comes first: it is the model a newcomer starts from.
+    for path in sorted(folder.glob("*.md"), key=lambda p: (p.stem != BUNDLED_BASE, p.name)):
         try:
             entries += entries_from_card(path)
         except (ValueError, OSError) as exc:
@@ -184,6 +185,19 @@ def find_entry(key: str, entries: list = None) -> CatalogEntry:
         if key in (entry.key, entry.id):
             return entry
     raise StudioError("catalog.not_found", id=key)
+
+
+def base_model_choices(online: bool) -> list:
+    """What the Train tab offers as base models, best first.
+
+    The bundled base leads (it works offline and knows Japanese words). Online, the Hub models
+    whose vocabularies spell Japanese come next; then the user's own models and scratch; Hub ids
+    that cannot spell Japanese, or any Hub id while offline, come last.
+    """
+    hub = [e for e in card_entries() if e.source == "card" and e.generation_base and e.id != BUNDLED_BASE]
+    japanese = [e.id for e in hub if (e.tokenizer or {}).get("japanese") == "good"] if online else []
+    choices = [BUNDLED_BASE, *japanese, *store.model_names(), "scratch"]
+    return list(dict.fromkeys(choices + [e.id for e in hub]))
 
 
 def base_model_value(entry: CatalogEntry) -> str:

@@ -4,6 +4,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 from engine.messages import StudioError, raise_all, text
 from engine.names import check_name
+from engine.paths import BUNDLED_BASE
 
 OPTIMIZERS = {"adamw": "adamw_torch", "adafactor": "adafactor"}
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "polynomial", "inverse_sqrt")
@@ -15,7 +16,8 @@ MAX_STEPS = 1_000_000  # far beyond any class's data; a larger number is a typo 
 class TrainConfig:
     csv: str = field(default="", metadata={"help": "CSV with the training pairs"})
     name: str = field(default="", metadata={"help": "name of the model in the store"})
-    base: str = field(default="scratch", metadata={"help": "scratch, a Hub id, a local folder or a stored model"})
+    # The bundled base knows Japanese words offline; scratch starts from nothing (a user's own domain).
+    base: str = field(default=BUNDLED_BASE, metadata={"help": f"{BUNDLED_BASE} (bundled), scratch, a Hub id, a local folder or a stored model"})
     input_column: str = field(default="", metadata={"help": "CSV column used as input (guessed when empty)"})
     output_column: str = field(default="", metadata={"help": "CSV column used as target (guessed when empty)"})
     size: str = field(default="tiny", metadata={"help": "size preset of a scratch model: tiny or small"})

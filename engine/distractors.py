@@ -23,8 +23,11 @@ common, native words first); otherwise a model is needed, and without one a Japa
 
 Score (plausibility, 0..1, higher = more tempting):
   - vectors: the cosine to the nearest correct answer (below 0 counts as 0);
-  - t5: the mean of that cosine and the model's confidence (exp of its mean log-probability per
-    token); the confidence alone when the word is not in the vectors or no answer is known.
+  - t5: the mean of that cosine and the model's confidence, measured against its best candidate
+    for the word (exp of the difference in mean log-probability per token, so 1 for its first
+    choice): a model spreads its probability over many good words, and what it ranks first is what
+    it was trained to write. A candidate unrelated to the answer (cosine below 0.2) gets only its
+    cosine; one whose relatedness cannot be measured gets half its confidence.
 Which N are returned: picked one by one, each time the candidate with the best
 0.65 × score − 0.35 × (its cosine to the closest one already picked), so the list does not fill up
 with near-twins (five dog breeds); the picked ones are then shown best score first.
@@ -34,24 +37,21 @@ Python API:
     make_distractors_batch(rows, n=5, model="", ...) -> list[DistractorSet]   rows: [(english, correct)]
     distractors_table(sets, n) -> DataFrame     Input, Correct, distractor_1..N, score_1..N, source_1..N, note
     distractors_csv(csv_path, out_path, n=5, model="", ...) -> dict   {"rows", "seconds", "table", "out"}
-    known_answers(english) -> list              correct translations the sample data lists for a word
-    lexicon_answers(english) -> list            every Japanese form the lexicon lists for a word
+    (known_answers and lexicon_answers, the dictionary look-ups, live in engine.lexicon)
 
 CLI (the last line printed is one JSON object):
     python -m engine.distractors dog --correct 犬 --n 5 [--model NAME] [--method diverse_beam]
     python -m engine.distractors --csv words.csv --out distractors.csv --n 5 [--model NAME]
 """
 import argparse
-import csv
 import json
 import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 
 from engine import distractors_check as check
-from engine import paths
+from engine.lexicon import known_answers, lexicon_answers, synonyms  # noqa: F401 (part of this module's API)
 from engine.messages import StudioError, int_in_range, text
 
 N_RANGE = (1, 20)
@@ -60,9 +60,8 @@ METHODS = ("diverse_beam", "beam", "sampling")
 NEIGHBOURS = 300  # vector neighbours examined per correct answer; most fail the filters
 ANCHORS = 3  # correct answers whose neighbours are searched (the first ones: the usual senses)
 RELEVANCE = 0.65  # weight of the score against redundancy when picking the N
+MIN_RELATED = 0.2  # below this cosine a model's candidate earns nothing for the model's confidence
 MAX_CSV_ROWS = 2000
-SAMPLE_FILES = ("distractors_train.csv", "distractors_heldout.csv")
-LEXICON_FILE = "lexicon_en_ja.csv"  # None: no lexicon (the benchmark's comparison row)
 EXCLUDED_MINOR_POS = ("固有名詞", "数詞")  # names and numbers make poor vocabulary distractors
 
 
@@ -105,77 +104,6 @@ class _Candidate:
 # ---------------------------------------------------------------- answers
 
 
-@lru_cache(maxsize=1)
-def _sample_dictionary() -> dict:
-    """English word (lower case) -> correct translations, from the bundled sample CSVs."""
-    found = {}
-    for name in SAMPLE_FILES:
-        path = paths.SAMPLES_DIR / name
-        if not path.exists():
-            continue
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
-                word = (row.get("Input") or "").strip().lower()
-                if word:
-                    found.setdefault(word, [])
-                    found[word] += [a for a in check.split_correct(row.get("Correct")) if a not in found[word]]
-    return found
-
-
-def known_answers(english: str) -> list:
-    """Correct translations that the bundled sample data lists for `english` (may be empty)."""
-    return list(_sample_dictionary().get(check.clean(english).lower(), []))
-
-
-@lru_cache(maxsize=1)
-def _translations_of() -> dict:
-    """Japanese word -> the English words whose correct translations list it (the reverse index)."""
-    found = {}
-    for english, answers in _sample_dictionary().items():
-        for answer in answers:
-            found.setdefault(answer, set()).add(english)
-    return found
-
-
-def synonyms(answers: list) -> list:
-    """Words that translate the same English word as one of `answers` (食う for 食べる, via "eat"):
-    in a quiz they would be right too. Only English words whose main (first) translation is the
-    answer count: through "have" or "take", almost any verb would be a synonym of any other."""
-    reverse, dictionary = _translations_of(), _sample_dictionary()
-    found = []
-    for answer in answers:
-        for english in sorted(reverse.get(answer, ())):
-            if dictionary[english][0] == answer:
-                found += [w for w in dictionary[english] if w not in found]
-    return found
-
-
-def _english_key(english: str) -> str:
-    """How the lexicon spells an English entry: lower case, single spaces, no leading "to "."""
-    key = " ".join(check.clean(english).lower().split())
-    return key[3:] if key.startswith("to ") else key
-
-
-@lru_cache(maxsize=1)
-def _lexicon() -> dict:
-    """English word or phrase -> every Japanese form of the common JMdict entries glossed with it."""
-    found = {}
-    path = paths.SAMPLES_DIR / LEXICON_FILE if LEXICON_FILE else None
-    if path is None or not path.exists():
-        return found
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            word = _english_key(row.get("English") or "")
-            if word:
-                found[word] = [w for w in (row.get("Japanese") or "").split("|") if w]
-    return found
-
-
-def lexicon_answers(english: str) -> list:
-    """Every Japanese form the bundled lexicon lists for `english` (may be empty)."""
-    return list(_lexicon().get(_english_key(english), []))
-
-
 def _lexicon_leaks(english: str) -> list:
     """The lexicon's forms for the leak check; one-kana readings (ひ for 緋) are left to the reading rules."""
     return [w for w in lexicon_answers(english) if len(w) > 1 or not check.is_kana(w)]
@@ -185,13 +113,6 @@ def _lookup_from_lexicon(forms: list, vs) -> list:
     """The correct answer for a word typed without one: the lexicon's first form the vectors know."""
     known = [w for w in forms if check.vector_key(w, vs)] if vs is not None else []
     return (known or forms)[:1]
-
-
-def reload_samples() -> None:
-    """Forget the sample dictionary and lexicon (after SAMPLE_FILES or LEXICON_FILE changed, as the benchmark does)."""
-    _sample_dictionary.cache_clear()
-    _translations_of.cache_clear()
-    _lexicon.cache_clear()
 
 
 def check_n(n) -> int:
@@ -254,6 +175,7 @@ def make_distractors_batch(rows: list, n: int = 5, model: str = "", vectors: str
     vs, vectors_note = (None, "")
     if use_vectors:
         vs, vectors_note = _load_vectors(vectors, needed=not model)
+    prepared = [_resolve_lexicon(row, vs) for row in prepared]
     generated = [[] for _ in prepared]
     if model:
         from engine.generation import generate_batch, load_model
@@ -262,7 +184,7 @@ def make_distractors_batch(rows: list, n: int = 5, model: str = "", vectors: str
         todo = [i for i, row in enumerate(prepared) if row["english"]]
         report = (lambda done, total: progress(done, len(prepared))) if progress else None
         outputs = generate_batch(loaded, [prepared[i]["english"] for i in todo], t5_settings(n, method),
-                                 progress=report)
+                                 progress=report, answers=["|".join(prepared[i]["anchors"]) for i in todo])
         for i, candidates in zip(todo, outputs):
             generated[i] = candidates
     results = []
@@ -302,11 +224,16 @@ def _prepare(english, correct, use_samples: bool) -> dict:
             "lexicon": lexicon}
 
 
+def _resolve_lexicon(row: dict, vs) -> dict:
+    """A row whose answer comes from the lexicon gets it now, once the vectors are known."""
+    if row["origin"] != "lexicon":
+        return row
+    anchors = _lookup_from_lexicon(row["lexicon"], vs)  # it leaks by every rule, like a typed one
+    return {**row, "anchors": anchors, "leaks": list(dict.fromkeys(anchors + row["leaks"])),
+            "whole": [w for w in row["whole"] if w not in anchors]}
+
+
 def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> DistractorSet:
-    if row["origin"] == "lexicon":  # the looked-up answer leaks by every rule, like a typed one
-        anchors = _lookup_from_lexicon(row["lexicon"], vs)
-        row = {**row, "anchors": anchors, "leaks": list(dict.fromkeys(anchors + row["leaks"])),
-               "whole": [w for w in row["whole"] if w not in anchors]}
     english, anchors = row["english"], row["anchors"]
     if not english:
         raise StudioError("distractors.empty_input")
@@ -315,7 +242,8 @@ def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> Distrac
     notes = []
     if row["origin"] in ("samples", "lexicon"):
         notes.append(text(f"distractors.note_from_{row['origin']}", word=english, correct="、".join(anchors)))
-    pool = [_Candidate(c.text, "t5", model_score=c.score) for c in t5_candidates]
+    best = max((c.score for c in t5_candidates if c.score is not None), default=0.0)
+    pool = [_Candidate(c.text, "t5", model_score=None if c.score is None else c.score - best) for c in t5_candidates]
     if vs is not None and anchors:
         neighbours = _neighbours(anchors, vs)
         if not neighbours and not has_model:
@@ -383,8 +311,10 @@ def _score(cand: _Candidate, anchors: list, vs) -> float:
     if cosine is not None:
         cosine = max(0.0, cosine)
     if cand.source == "t5" and cand.model_score is not None:
-        confidence = math.exp(cand.model_score)
-        return confidence if cosine is None else (cosine + confidence) / 2
+        confidence = math.exp(cand.model_score)  # relative to the model's best candidate for the word
+        if cosine is None:
+            return confidence / 2  # relatedness unknown: half the credit
+        return cosine if cosine < MIN_RELATED else (cosine + confidence) / 2
     return cosine if cosine is not None else 0.0
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from engine import metrics as M
 from engine import runs, store
-from engine.generation import GenerationSettings, generate_batch, load_model, resolve_source
+from engine.generation import GenerationSettings, generate_batch, load_model, outputs_warning, resolve_source
 from engine.runs import now_iso
 
 MAX_ROWS = 20000
@@ -23,6 +23,7 @@ class EvaluationResult:
     metrics: dict  # aggregate values (see engine.metrics)
     run_id: str = ""
     settings: dict = field(default_factory=dict)
+    warning: str = ""  # a note when the outputs as a whole are unusable (see outputs_warning)
 
 
 def score_rows(inputs: list, expected: list, generated: list, correct: list = None,
@@ -81,9 +82,9 @@ def evaluate_model(model: str, frame: pd.DataFrame, settings: GenerationSettings
     try:
         loaded = load_model(model, allow_paths)
         inputs = list(frame["Input"])
-        results = generate_batch(loaded, inputs, settings, progress=progress, with_scores=False)
-        generated = [c[0].text if c else "" for c in results]
         correct = list(frame["Correct"]) if "Correct" in frame.columns else None
+        results = generate_batch(loaded, inputs, settings, progress=progress, with_scores=False, answers=correct)
+        generated = [c[0].text if c else "" for c in results]
         outputs = [[c.text for c in cands] for cands in results] if several else None
         rows = score_rows(inputs, list(frame["Output"]), generated, correct, outputs)
         values = aggregate(rows)
@@ -97,7 +98,7 @@ def evaluate_model(model: str, frame: pd.DataFrame, settings: GenerationSettings
             run.fail(exc)
         raise
     return EvaluationResult(model=model, rows=rows, metrics=values, run_id=run.id if run else "",
-                            settings=settings.to_dict())
+                            settings=settings.to_dict(), warning=outputs_warning(results))
 
 
 def _remember(model: str, run_id: str, data_sha256: str, values: dict) -> None:

@@ -43,10 +43,10 @@ def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, i
                  progress=None, run_owner: str = "", allow_paths: bool = True) -> dict:
     """Generate for every row of a CSV, write the table, record the run; returns a summary."""
     from engine import csvdata, runs
-    from engine.generation import generate_batch, load_model
+    from engine.generation import generate_batch, load_model, outputs_warning
 
     settings.check()
-    frame, table = csvdata.load_pairs(csv_path, {"Input": input_column} if input_column else {}, required=("Input",))
+    frame, table = csvdata.load_pairs(csv_path, {"Input": input_column, "Correct": None}, required=("Input",))
     if len(frame) > MAX_CSV_ROWS:
         raise StudioError("generation.too_many_inputs", rows=len(frame), limit=MAX_CSV_ROWS)
     run = runs.start_run("generate", name=model, settings={"model": model, "rows": len(frame),
@@ -55,7 +55,8 @@ def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, i
     try:
         loaded = load_model(model, allow_paths)
         started = time.monotonic()
-        results = generate_batch(loaded, list(frame["Input"]), settings, progress=progress)
+        answers = list(frame["Correct"]) if "Correct" in frame.columns else None  # for word=answer models
+        results = generate_batch(loaded, list(frame["Input"]), settings, progress=progress, answers=answers)
         table_out = outputs_table(list(frame["Input"]), results, settings.num_outputs)
         if out_path:
             csvdata.write_download(table_out, out_path)
@@ -66,7 +67,8 @@ def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, i
     except BaseException as exc:
         run.fail(exc)
         raise
-    return {"run_id": run.id, "model": model, "out": str(out_path) if out_path else None, "table": table_out, **metrics}
+    return {"run_id": run.id, "model": model, "out": str(out_path) if out_path else None, "table": table_out,
+            "warning": outputs_warning(results), **metrics}
 
 
 def outputs_table(inputs: list, results: list, num_outputs: int):

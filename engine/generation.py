@@ -14,13 +14,15 @@ original runs groups in lock-step, but the penalty and its meaning are the same.
 import math
 import re
 import threading
+import unicodedata
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from engine import store
-from engine.hub import is_offline
+from engine import paths, prompts, store
+from engine.hub import is_reachable
 from engine.messages import StudioError, raise_all
+from engine.messages import text as message
 
 METHODS = ("greedy", "beam", "diverse_beam", "sampling")
 MAX_OUTPUTS = 50  # per input; a quiz needs a handful of distractors, not hundreds
@@ -137,7 +139,7 @@ def _in_catalog(model_id: str) -> bool:
 
 
 def resolve_source(source: str, allow_paths: bool = True) -> tuple:
-    """(kind, location) for a model reference: ("store"|"local"|"hub", path or id).
+    """(kind, location) for a model reference: ("bundled"|"store"|"local"|"hub", path or id).
 
     allow_paths=False (the web app) accepts only store names and Hub ids: a visitor must not
     make the server open folders of its own choosing.
@@ -145,6 +147,9 @@ def resolve_source(source: str, allow_paths: bool = True) -> tuple:
     source = (source or "").strip()
     if not source:
         raise StudioError("generation.no_model")
+    bundled = bundled_path(source)
+    if bundled is not None:
+        return "bundled", str(bundled)
     try:
         folder = store.model_path(source)
         if store.is_complete(folder):
@@ -157,6 +162,14 @@ def resolve_source(source: str, allow_paths: bool = True) -> tuple:
     if not looks_like_path and HUB_ID.match(source) and ("/" in source or _in_catalog(source)):
         return "hub", source  # owner/name, or a legacy bare id of the catalog such as t5-small
     raise StudioError("generation.model_not_found", name=source)
+
+
+def bundled_path(name: str):
+    """The folder of a model shipped with the app (`t5studio-distractor-base`), or None."""
+    folder = paths.BUNDLED_DIR / name
+    if name == paths.BUNDLED_BASE and (folder / "config.json").exists():
+        return folder
+    return None
 
 
 def _cache_key(kind: str, location: str) -> str:
@@ -195,8 +208,8 @@ def load_model(source: str, allow_paths: bool = True) -> LoadedModel:
 def _load_uncached(kind: str, location: str, source: str) -> LoadedModel:
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
 
-    offline = is_offline()
-    if kind == "local" and not any(Path(location).glob("*.safetensors")):
+    offline = kind == "hub" and not is_reachable()  # a model in the download cache still loads
+    if kind in ("local", "bundled") and not any(Path(location).glob("*.safetensors")):
         raise StudioError("generation.no_safetensors", name=source)
     # safetensors only (never a pickle) and never code from the model's folder.
     options = {"trust_remote_code": False}
@@ -239,18 +252,20 @@ _GENERATE_LOCK = threading.Lock()  # torch's seed is global: one seeded generati
 
 
 def generate_batch(source, inputs: list, settings: GenerationSettings = None, progress=None,
-                   with_scores: bool = True) -> list:
+                   with_scores: bool = True, answers: list = None) -> list:
     """For each input, a list of up to settings.num_outputs distinct Candidates, best first.
 
     source: a model reference (see load_model) or a LoadedModel.
     progress: optional callable(done_inputs, total_inputs), called after each batch.
     with_scores: also compute each output's model score (one extra forward pass per batch).
+    answers: per input, the correct answer(s) if known ("犬|いぬ"); a model that reads the answer
+        beside the word (engine.prompts) gets them, or the dictionary's, and never repeats the one it read.
     """
     import torch
 
     settings = (settings or GenerationSettings()).check()
     loaded = source if isinstance(source, LoadedModel) else load_model(source)
-    texts = [str(x) for x in inputs]
+    texts = prompts.model_inputs(loaded.model.config, loaded.tokenizer, [str(x) for x in inputs], answers)
     results = [None] * len(texts)
     # Sorting by length keeps padding small: neighbours in a batch have similar lengths.
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -268,9 +283,9 @@ def generate_batch(source, inputs: list, settings: GenerationSettings = None, pr
     return results
 
 
-def generate_one(source, text: str, settings: GenerationSettings = None) -> list:
+def generate_one(source, text: str, settings: GenerationSettings = None, answer: str = "") -> list:
     """Candidates for a single input."""
-    return generate_batch(source, [text], settings)[0]
+    return generate_batch(source, [text], settings, answers=[answer])[0]
 
 
 def _encode(loaded: LoadedModel, texts: list) -> dict:
@@ -282,6 +297,7 @@ def _generate_chunk(loaded: LoadedModel, texts: list, settings: GenerationSettin
     """Candidates for one batch. When merging duplicates leaves fewer than asked for, the inputs
     short of outputs go round again: sampling draws anew, beam searches widen (twice the beams)."""
     encoded = _encode(loaded, texts)
+    bans = _answer_bans(loaded, texts)
     wanted = settings.num_outputs
     per_input = [[] for _ in texts]
     rounds = 1 if settings.method == "greedy" else EXTRA_ROUNDS + 1
@@ -293,28 +309,57 @@ def _generate_chunk(loaded: LoadedModel, texts: list, settings: GenerationSettin
         if settings.num_beams * widen > MAX_BEAMS:
             break
         sub = {k: v[missing] for k, v in encoded.items()}
+        ban = _AnswerBan([bans[i] for i in missing], loaded.tokenizer) if any(bans) else None
         if settings.method == "diverse_beam":
-            outputs = _diverse_beam(loaded, sub, settings, widen)
+            outputs = _diverse_beam(loaded, sub, settings, widen, ban)
         else:
-            outputs = _run_generate(loaded, sub, settings, settings.num_beams * widen)
+            outputs = _run_generate(loaded, sub, settings, settings.num_beams * widen, _processors(ban))
         for i, outs in zip(missing, outputs):
             per_input[i].extend(outs)
     candidates = [[Candidate(text) for text in _distinct(outs)[:wanted]] for outs in per_input]
     if with_scores:
         _score(loaded, texts, candidates)
-        if settings.method == "sampling":
-            # Samples come in random order; beam results keep the search's own ranking.
-            for cands in candidates:
-                cands.sort(key=lambda c: c.score, reverse=True)
+        # Best first by one measure for every method: beam searches end their beams at different
+        # lengths and diverse groups interleave, so their own order is not the score order.
+        for cands in candidates:
+            cands.sort(key=lambda c: c.score, reverse=True)
     return candidates
 
 
+REPEATED = re.compile(r"(.)\1{2,}")  # one character three times in a row: 写写写
+
+
+def outputs_warning(results: list) -> str:
+    """A Japanese note when a model's outputs as a whole are unusable (nothing usable, mostly
+    repeated characters, or the same output for nearly every input), else ''.
+
+    results: what generate_batch returned, one candidate list per input."""
+    from collections import Counter
+
+    firsts = [cands[0].text for cands in results if cands]
+    if not firsts:
+        return message("generation.outputs_empty")
+    repeated = [t for t in firsts if REPEATED.search(t)]
+    if len(repeated) * 2 > len(firsts):
+        return message("generation.outputs_repetitive", example=repeated[0])
+    common, count = Counter(firsts).most_common(1)[0]
+    if len(results) >= 5 and count >= 0.8 * len(results):
+        return message("generation.outputs_same", example=common, count=count, total=len(results))
+    return ""
+
+
+def is_junk(text: str) -> bool:
+    """Nothing a person could use: empty, a broken byte (U+FFFD) or a control character."""
+    text = text.strip()
+    return not text or "\ufffd" in text or any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
+
+
 def _distinct(outputs: list) -> list:
-    """Outputs in order, each text once (after trimming spaces)."""
+    """Outputs in order, each text once (after trimming spaces), junk left out."""
     seen, kept = set(), []
     for text in outputs:
         key = text.strip()
-        if key not in seen:
+        if key not in seen and not is_junk(key):
             seen.add(key)
             kept.append(key)
     return kept
@@ -356,9 +401,69 @@ def _run_generate(loaded: LoadedModel, encoded: dict, settings: GenerationSettin
     return [decoded[i * per : (i + 1) * per] for i in range(len(decoded) // per)]
 
 
-def _diverse_beam(loaded: LoadedModel, encoded: dict, settings: GenerationSettings, widen: int = 1) -> list:
-    """Diverse beam search: groups searched in turn, each penalised for earlier groups' tokens."""
+def _processors(*processors):
     from transformers import LogitsProcessorList
+
+    kept = [p for p in processors if p is not None]
+    return LogitsProcessorList(kept) if kept else None
+
+
+def _answer_bans(loaded: LoadedModel, texts: list) -> list:
+    """Per input, the answer a word=answer model read (it must not echo it), or ''."""
+    if prompts.input_format(loaded.model.config) != prompts.WORD_AND_ANSWER:
+        return ["" for _ in texts]
+    return [prompts.answer_of(t) for t in texts]
+
+
+def _piece_texts(tokenizer) -> tuple:
+    """(text of each token id, ids by text): "▁" as a space; bytes and special tokens match nothing."""
+    cached = getattr(tokenizer, "_t5studio_piece_texts", None)
+    if cached is None:
+        pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        special = set(tokenizer.all_special_tokens)
+        texts = ["\uffff" if p is None or p in special or (p.startswith("<0x") and p.endswith(">")) else p.replace("▁", " ")
+                 for p in pieces]
+        by_text = {}
+        for index, piece in enumerate(texts):
+            by_text.setdefault(piece, []).append(index)
+        cached = (texts, by_text)
+        tokenizer._t5studio_piece_texts = cached
+    return cached
+
+
+class _AnswerBan:
+    """Forbid each input's own answer as the whole output, however it is spelled in tokens.
+
+    A word has several tokenizations (▁花, or ▁ then 花): banning the usual one alone lets the
+    model write the answer another way. So at each step the text so far is compared with the
+    answer, and every token that would complete it exactly (or end the output on it) is banned."""
+
+    def __init__(self, answers: list, tokenizer):
+        self.answers = answers
+        self.texts, self.by_text = _piece_texts(tokenizer)
+        self.eos = tokenizer.eos_token_id
+
+    def __call__(self, input_ids, scores):
+        rows_per_input = input_ids.shape[0] // len(self.answers)
+        for row, ids in enumerate(input_ids[:, 1:].tolist()):  # position 0 is the start token
+            answer = self.answers[row // rows_per_input]
+            if answer:
+                for token in self._completing("".join(self.texts[i] for i in ids), answer):
+                    scores[row, token] = -math.inf
+        return scores
+
+    def _completing(self, so_far: str, answer: str) -> list:
+        banned = []
+        for whole in (answer, " " + answer):  # the decoder drops one leading space
+            if whole.startswith(so_far):
+                rest = whole[len(so_far):]
+                banned += self.by_text.get(rest, []) if rest else [self.eos]
+        return banned
+
+
+def _diverse_beam(loaded: LoadedModel, encoded: dict, settings: GenerationSettings, widen: int = 1,
+                  ban=None) -> list:
+    """Diverse beam search: groups searched in turn, each penalised for earlier groups' tokens."""
 
     groups = settings.num_beam_groups
     group_beams = settings.num_beams * widen // groups
@@ -370,7 +475,7 @@ def _diverse_beam(loaded: LoadedModel, encoded: dict, settings: GenerationSettin
     per_group = []
     for _ in range(groups):
         kwargs = _generate_kwargs(settings, group_beams)
-        sequences = loaded.model.generate(**encoded, **kwargs, logits_processor=LogitsProcessorList([processor]))
+        sequences = loaded.model.generate(**encoded, **kwargs, logits_processor=_processors(processor, ban))
         for row, tokens in enumerate(sequences[:, 1:].tolist()):  # [:, 1:] drops the start token
             for position, token in enumerate(tokens):
                 if token != pad:

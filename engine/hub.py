@@ -10,13 +10,16 @@ Only the files needed to use the model are sent (weights, config, tokenizer, mod
 no run.json, logs or pickles (training_args.bin).
 """
 import logging
+import math
 import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx2
 from huggingface_hub import HfApi, constants
 from huggingface_hub.errors import (
     GatedRepoError,
@@ -39,13 +42,8 @@ UPLOAD_PATTERNS = (
     "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "spiece.model",
 )
 _REPO_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,94}[A-Za-z0-9]$|^[A-Za-z0-9]$")
-CONNECTION_ERRORS = (ConnectionError, TimeoutError)
-try:  # huggingface_hub 2.x talks through httpx2; its transport errors are not OSError
-    import httpx2
-
-    CONNECTION_ERRORS += (httpx2.TransportError,)
-except ImportError:  # pragma: no cover - older huggingface_hub
-    pass
+# huggingface_hub 2.x talks through httpx2; its transport errors are not OSError.
+CONNECTION_ERRORS = (ConnectionError, TimeoutError, httpx2.TransportError)
 
 
 @dataclass
@@ -65,6 +63,31 @@ def is_offline() -> bool:
     """
     env = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
     return env or bool(constants.HF_HUB_OFFLINE)
+
+
+REACH_TIMEOUT_S = 4.0  # one short question; a model download that cannot connect retries for ~50 s
+REACH_MEMORY_S = 60.0
+_reach = {"at": -math.inf, "ok": False}
+
+
+def is_reachable() -> bool:
+    """Whether the Hub answers at all, asked with one short request and remembered for a minute.
+
+    Loading a model from a Hub that cannot be reached otherwise waits through the retries of
+    every file it tries; asking first turns that into a message within a few seconds."""
+    if is_offline():
+        return False
+    now = time.monotonic()
+    if now - _reach["at"] < REACH_MEMORY_S:
+        return _reach["ok"]
+    endpoint = os.environ.get("HF_ENDPOINT") or constants.ENDPOINT
+    try:
+        httpx2.head(endpoint, timeout=REACH_TIMEOUT_S)  # any HTTP answer, even an error page, is an answer
+        ok = True
+    except httpx2.TransportError:
+        ok = False
+    _reach.update(at=now, ok=ok)
+    return ok
 
 
 def require_token(token) -> str:

@@ -9,6 +9,8 @@ import math
 
 import yaml
 
+from engine.paths import BUNDLED_BASE
+
 # Settings that say where things lie on this machine, not how the model was trained.
 PRIVATE_SETTINGS = ("csv", "name", "base", "input_column", "output_column", "resume", "output_dir")
 # The original T5 checkpoints moved under google-t5/ on the Hub; base_model wants the full id.
@@ -41,6 +43,8 @@ def front_matter(meta: dict) -> dict:
         "pipeline_tag": "text2text-generation",
         "tags": ["t5", "text2text-generation", "t5-studio"],
         "base_model": hub_base_model(meta.get("base_model")),
+        # Weights trained from the bundled base derive from JMdict: ShareAlike carries over.
+        "license": "cc-by-sa-4.0" if meta.get("base_model") == BUNDLED_BASE else "",
     }
     return {key: value for key, value in front.items() if value}
 
@@ -100,7 +104,8 @@ def render_body(meta: dict) -> str:
         "",
         "T5 Studio で作成した T5（text-to-text）モデルです。",
         "",
-        f"- ベースモデル: {cell(base)}" + ("（ゼロから学習）" if base == "scratch" else ""),
+        f"- ベースモデル: {cell(base)}" + ("（ゼロから学習）" if base == "scratch" else "")
+        + ("（同梱。JMdict 由来のデータで学習しているため、このモデルも CC BY-SA 4.0 で共有します）" if base == BUNDLED_BASE else ""),
         f"- 状態: {cell(meta.get('status', ''))}",
         _data_line(meta),
         f"- 作成日時: {cell(meta.get('ended') or meta.get('created') or '')}",

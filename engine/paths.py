@@ -52,4 +52,6 @@ def uploads_dir() -> Path:
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = REPO_ROOT / "data" / "samples"
 MODEL_CARDS_DIR = REPO_ROOT / "model_cards"
+BUNDLED_DIR = REPO_ROOT / "bundled"  # models shipped in the repository (built by tools/build_base.py)
+BUNDLED_BASE = "t5studio-distractor-base"  # the default base model of the Train tab and engine.train
 LOCALES_DIR = REPO_ROOT / "locales"

@@ -76,6 +76,8 @@ def update_meta(name: str, **fields) -> dict:
 
 def check_new_name(name: str) -> str:
     name = check_name(name)
+    if name == paths.BUNDLED_BASE:  # a stored model of that name could never be opened
+        raise StudioError("store.reserved", name=name)
     if (models_root() / name).exists():
         raise StudioError("store.exists", name=name)
     return name

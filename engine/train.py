@@ -1,4 +1,4 @@
-"""Command line for training: `python -m engine.train --csv FILE --base scratch --name NAME ...`.
+"""Command line for training: `python -m engine.train --csv FILE --name NAME [--base BASE] ...`.
 
 Prints one progress line per log step and ends with one JSON line (name, path, status, losses).
 Runs unchanged under `accelerate launch` (only the main process prints and writes).

@@ -26,11 +26,11 @@ from transformers import (
 
 from transformers.trainer_callback import PrinterCallback
 
-from engine import runs, store
+from engine import prompts, runs, store
 from engine.config import OPTIMIZERS, TrainConfig
 from engine.csvdata import load_pairs
 from engine.generation import resolve_source
-from engine.hub import is_offline
+from engine.hub import is_reachable
 from engine.jsonio import append_jsonl, write_json
 from engine.messages import StudioError, explain_os_error, text
 from engine.modelcard import render_model_card
@@ -130,20 +130,30 @@ def load_base(base: str, texts: list, size: str, seed: int, allow_paths: bool = 
     kind, location = resolve_base(base, allow_paths)
     if kind == "scratch":
         return build_scratch(texts, size=size, seed=seed)
-    if kind == "hub" and is_offline():
-        raise StudioError("train.hub_offline", base=base)
+    # Never run code from a model folder: uploaded or downloaded folders are untrusted.
+    options = {"trust_remote_code": False}
+    if kind == "hub" and not is_reachable():
+        options["local_files_only"] = True  # a model already downloaded still works; others fail at once
     try:
-        # Never run code from a model folder: uploaded or downloaded folders are untrusted.
-        tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=False)
-        model = AutoModelForSeq2SeqLM.from_pretrained(location, trust_remote_code=False, use_safetensors=kind != "hub" or None)
+        tokenizer = AutoTokenizer.from_pretrained(location, **options)
+        model = AutoModelForSeq2SeqLM.from_pretrained(location, use_safetensors=kind != "hub" or None, **options)
     except (OSError, ValueError) as exc:
         reason = str(exc).lower()
-        if kind == "hub" and ("offline" in reason or "connect" in reason):
+        if kind == "hub" and ("local_files_only" in options or "offline" in reason or "connect" in reason):
             raise StudioError("train.hub_offline", base=base) from exc
         raise StudioError("train.base_load_failed", base=base, detail=str(exc).splitlines()[0][:200]) from exc
     if not model.config.is_encoder_decoder:
         raise StudioError("train.not_seq2seq", base=base, model_type=model.config.model_type)
     return model, tokenizer
+
+
+def with_model_inputs(frame, model, tokenizer):
+    """The rows as the model reads them: a word=answer base gets each row's answer beside the word
+    (the Correct column's first suitable one, else the dictionary's), as it does when generating."""
+    corrects = list(frame["Correct"]) if "Correct" in frame.columns else None
+    frame = frame.copy()
+    frame["Input"] = prompts.model_inputs(model.config, tokenizer, list(frame["Input"]), corrects)
+    return frame
 
 
 def unknown_share(tokenizer, texts: list) -> float:
@@ -333,7 +343,8 @@ def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id
         if checkpoint is None:
             raise StudioError("train.resume_not_found", run_id=resume_run_id)
     if config.csv:
-        frame, table = load_pairs(config.csv, {"Input": config.input_column, "Output": config.output_column})
+        frame, table = load_pairs(config.csv, {"Input": config.input_column, "Output": config.output_column,
+                                               "Correct": None})
         table_rows = {"data_rows": len(frame), "data_sha256": table.sha256}
         warnings += [text(key, **params) for key, params in table.warnings]
     texts = list(frame["Input"]) + list(frame["Output"]) if frame is not None else []
@@ -344,6 +355,8 @@ def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id
         share = unknown_share(tokenizer, texts)
         if share > UNKNOWN_WARN_SHARE:
             warnings.append(text("train.unknown_tokens", percent=f"{share * 100:.0f}"))
+    if frame is not None:
+        frame = with_model_inputs(frame, model, tokenizer)
     for warning in warnings:
         run.log(f"warning: {warning}")
     meta = {"name": config.name, "base_model": config.base, "settings": config.to_dict(),

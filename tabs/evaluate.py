@@ -6,7 +6,7 @@ from engine import csvdata
 from engine.evaluation import MAX_ROWS, combined_rows, comparison_table, evaluate_models
 from engine.messages import StudioError, text
 from engine.metrics import HIGHER_IS_BETTER, is_distractor_metric
-from tabs.common import browser_owner, guarded, owner_key, result_file, stash_upload, t
+from tabs.common import browser_owner, escape, guarded, owner_key, result_file, stash_upload, t
 from tabs.try_t5 import model_choices, settings_from_widgets, settings_widgets
 
 MAX_MODELS = 4  # each model is a full generation pass over the file
@@ -78,6 +78,9 @@ def run_evaluation(upload, models, request: gr.Request, progress=gr.Progress(), 
         note += " " + text("evaluate.summary_correct")
     if len(per_row) > PREVIEW_ROWS:
         note += " " + text("evaluate.preview_note", shown=PREVIEW_ROWS)
+    for result in results:
+        if result.warning:
+            note += f"\n\n⚠️ **{escape(result.model)}**: {escape(result.warning)}"
     return note, readable_comparison(comparison_table(results)), score_plot(results), per_row.head(PREVIEW_ROWS), str(out)
 
 

@@ -6,10 +6,10 @@ import time
 import gradio as gr
 import pandas as pd
 
-from engine import store
-from engine.catalog import card_entries
+from engine.catalog import base_model_choices
 from engine.config import OPTIMIZERS, SCHEDULERS, SIZES, TrainConfig
 from engine.csvdata import guess_column, read_table, select_columns
+from engine.hub import is_offline
 from engine.jobs import JOBS, progress
 from engine.messages import StudioError, text
 from engine.paths import SAMPLES_DIR
@@ -17,7 +17,7 @@ from tabs.common import (browser_owner, escape, guarded, guarded_gen, on_space, 
                          session_folder, stash_upload, t)
 from tabs.guide import glossary_info, glossary_link
 
-SAMPLE_CSV = SAMPLES_DIR / "sample_train.csv"
+SAMPLE_CSV = SAMPLES_DIR / "distractors_train.csv"  # enough rows for the default recipe to learn
 POLL_SECONDS = 1.0
 PREVIEW_ROWS = 8
 NUMBER_FIELDS = (  # (config field, precision: 0 = integer, None = float)
@@ -29,10 +29,8 @@ NUMBER_FIELDS = (  # (config field, precision: 0 = integer, None = float)
 
 
 def base_choices() -> list:
-    """scratch, the user's stored models, then the catalog's Hub ids (usable when online)."""
-    choices = ["scratch", *store.model_names()]
-    hub_ids = [e.id for e in card_entries() if e.source == "card" and e.generation_base]
-    return choices + [i for i in hub_ids if i not in choices]
+    """The bundled base first, then (online) Japanese Hub models, the user's models, scratch, other Hub ids."""
+    return base_model_choices(online=not is_offline())
 
 
 def create_tab(shared: dict) -> None:
@@ -53,7 +51,7 @@ def create_tab(shared: dict) -> None:
         with gr.Column(scale=1):
             name = gr.Textbox(label=t("train.name"), info=t("train.name_info"), value=_suggest_name())
             base = gr.Dropdown(label=t("train.base"), info=t("train.base_info"), choices=base_choices(),
-                               value="scratch", allow_custom_value=True)
+                               value=defaults.base, allow_custom_value=True)
             size = gr.Radio(label=t("train.size"), info=t("train.size_info"), choices=list(SIZES), value=defaults.size)
             with gr.Accordion(t("train.hyperparameters"), open=False):
                 gr.Markdown(glossary_links())

@@ -8,6 +8,7 @@ import pandas as pd
 from engine import csvdata, store
 from engine.distractors import N_RANGE, distractors_csv, make_distractors
 from engine.messages import text
+from engine.paths import BUNDLED_BASE
 from tabs.common import escape, guarded, owner_key, result_file, stash_upload, t
 
 PREVIEW_ROWS = 200
@@ -16,8 +17,8 @@ SHOWN_DROPPED = 10
 
 
 def model_choices() -> list:
-    """"None" (word vectors only) first, then the stored models."""
-    return [(text("distractors.model_none"), "")] + [(name, name) for name in store.model_names()]
+    """"None" (word vectors only) first, then the stored models, then the bundled base."""
+    return [(text("distractors.model_none"), "")] + [(name, name) for name in [*store.model_names(), BUNDLED_BASE]]
 
 
 def create_section(shared: dict) -> None:

@@ -7,10 +7,12 @@ import pandas as pd
 
 from engine import csvdata, store
 from engine.generate import generate_csv
-from engine.generation import METHODS, GenerationSettings, generate_one, load_model
+from engine.generation import METHODS, GenerationSettings, generate_one, load_model, outputs_warning
+from engine.paths import BUNDLED_BASE
+from engine.prompts import model_inputs
 from engine.messages import StudioError, text
 from tabs import try_distractors
-from tabs.common import browser_owner, guarded, owner_key, result_file, stash_upload, t
+from tabs.common import browser_owner, escape, guarded, owner_key, result_file, stash_upload, t
 
 PREVIEW_ROWS = 200  # rows shown on the page; the download has them all
 MAX_INPUT_CHARS = 2000
@@ -23,7 +25,8 @@ SETTING_FIELDS = (
 
 
 def model_choices() -> list:
-    return store.model_names()
+    """The user's models, newest first, then the bundled base (it can be tried as it is)."""
+    return [*store.model_names(), BUNDLED_BASE]
 
 
 def settings_widgets(prefix: str = "try") -> list:
@@ -110,8 +113,14 @@ def generate_single(model, source, *settings):
     if not (source or "").strip():
         raise StudioError("generation.empty_input")
     chosen = settings_from_widgets(*settings)
-    candidates = generate_one(load_model(model, allow_paths=False), source.strip(), chosen)
-    if len(candidates) < chosen.num_outputs:
+    loaded = load_model(model, allow_paths=False)
+    candidates = generate_one(loaded, source.strip(), chosen)
+    read = model_inputs(loaded.model.config, loaded.tokenizer, [source.strip()])[0]
+    if read != source.strip():
+        gr.Info(text("try.model_read", text=read))
+    if outputs_warning([candidates]):
+        gr.Warning(outputs_warning([candidates]))
+    elif len(candidates) < chosen.num_outputs:
         gr.Warning(text("try.fewer_outputs", got=len(candidates), wanted=chosen.num_outputs))
     return pd.DataFrame({
         text("try.col_rank"): list(range(1, len(candidates) + 1)),
@@ -140,6 +149,8 @@ def generate_multiple(model, upload, request: gr.Request, progress=gr.Progress()
     note = text("try.summary", rows=summary["rows"], seconds=summary["seconds"], rate=summary["rows_per_second"])
     if len(frame) > PREVIEW_ROWS:
         note += " " + text("try.preview_note", shown=PREVIEW_ROWS)
+    if summary["warning"]:
+        note += "\n\n⚠️ " + escape(summary["warning"])
     return note, frame.head(PREVIEW_ROWS), str(out)
 
 

@@ -1,4 +1,4 @@
-"""A tiny stored T5 for tests: a scratch model trained briefly, so outputs are not pure noise.
+"""A tiny stored T5 for tests: a scratch model trained until it writes words (junk is never shown).
 
 Built once per test session (a few seconds on one core) and copied into each test's data home.
 """
@@ -24,7 +24,7 @@ CORRECT = {
 MODEL_NAME = "tiny-test"
 
 
-def build_trained_tiny(folder: Path, steps: int = 30, seed: int = 0) -> Path:
+def build_trained_tiny(folder: Path, steps: int = 100, seed: int = 0) -> Path:
     """Train a tiny scratch T5 on PAIRS for `steps` steps and save it as a finished store model."""
     import torch
 

@@ -174,6 +174,19 @@ def test_own_models_are_listed_with_their_cards(home):
     assert "https://huggingface.co/someone/my-model" in page
 
 
+def test_base_choices_lead_with_the_bundled_model(home):
+    make_model("my-model")
+    offline = catalog.base_model_choices(online=False)
+    assert offline[:3] == ["t5studio-distractor-base", "my-model", "scratch"]
+    online = catalog.base_model_choices(online=True)
+    assert online[0] == "t5studio-distractor-base"
+    japanese = online[1:online.index("my-model")]
+    assert "sonoisa/t5-base-english-japanese" in japanese and "retrieva-jp/t5-small-short" in japanese
+    assert "t5-small" not in japanese and online.index("t5-small") > online.index("scratch")
+    assert len(online) == len(set(online))
+    assert catalog.card_entries()[0].id == "t5studio-distractor-base"  # the catalog opens on it
+
+
 def test_stored_model_named_like_a_hub_id_stays_apart(home):
     make_model("t5-small")
     entries = catalog.list_entries()

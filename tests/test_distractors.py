@@ -109,6 +109,15 @@ def test_samples_supply_the_answer_and_its_synonyms(chive_home):
     assert not {"走る", "駆ける"} & {d.text for d in found.distractors}
 
 
+def test_the_bundled_base_contributes_candidates_that_pass_the_rules(chive_home, vs):
+    found = distractors.make_distractors("dog", n=6, model=paths.BUNDLED_BASE)
+    assert found.correct == ["犬"] and len(found.distractors) == 6
+    from_model = [d.text for d in found.distractors if d.source == "t5"]
+    assert from_model, found.distractors  # the model's first choices rank with the vectors' nearest
+    for d in found.distractors:
+        assert not distractors_check.leak_reason(d.text, "犬", vs)
+
+
 def test_no_answer_and_no_model_is_a_clear_japanese_error(chive_home):
     with pytest.raises(StudioError) as caught:
         distractors.make_distractors("zyzzyva", "", n=3)

@@ -19,7 +19,8 @@ PAIRS = Path(__file__).parent / "data" / "pairs.csv"
 
 
 def config(name="m", **overrides):
-    values = dict(csv=str(PAIRS), name=name, max_steps=4, batch_size=4, validation_split=0.2, eval_every=2)
+    values = dict(csv=str(PAIRS), name=name, base="scratch", max_steps=4, batch_size=4, validation_split=0.2,
+                  eval_every=2)
     values.update(overrides)
     return TrainConfig(**values)
 
@@ -146,6 +147,54 @@ def test_hub_base_offline_gets_a_clear_message(home, monkeypatch):
     with pytest.raises(StudioError) as info:
         train(config("hub", base="retrieva-jp/t5-small-short"))
     assert info.value.key == "train.hub_offline"
+
+
+def test_the_default_recipe_on_a_slice_writes_japanese_words(home, tmp_path):
+    """The defaults (the bundled base) fine-tuned on 120 sample rows for a few steps, then asked
+    for held-out words it never saw: a real Trainer run judged by what the model writes."""
+    import re
+
+    import pandas as pd
+
+    from engine.generation import GenerationSettings, generate_batch
+    from engine.paths import SAMPLES_DIR
+
+    part = tmp_path / "slice.csv"
+    pd.read_csv(SAMPLES_DIR / "distractors_train.csv", dtype=str).head(120).to_csv(part, index=False)
+    outcome = train(TrainConfig(csv=str(part), name="recipe", max_steps=15))
+    assert outcome.status == "finished" and store.load_meta("recipe")["base_model"] == "t5studio-distractor-base"
+    held = pd.read_csv(SAMPLES_DIR / "distractors_heldout.csv", dtype=str).head(40)
+    results = generate_batch("recipe", list(held["Input"]), GenerationSettings(), answers=list(held["Correct"]))
+    texts = [c[0].text if c else "" for c in results]
+    japanese = [t for t in texts if re.fullmatch(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff]+", t)]
+    assert len(japanese) >= 0.9 * len(texts), texts
+    correct = [t for t, c in zip(texts, held["Correct"]) if t in c.split("|")]
+    assert len(correct) <= 0.3 * len(texts), correct
+    assert len(set(texts)) >= 0.5 * len(texts)  # not one word for every input
+
+
+def test_unreachable_hub_fails_fast_with_the_message(home, monkeypatch):
+    """Not switched offline, but nothing answers: the short probe turns ~50 s of retries into seconds."""
+    from huggingface_hub import constants
+
+    from engine import hub
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # the discard port: nothing listens
+    monkeypatch.setitem(hub._reach, "at", float("-inf"))
+    started = time.monotonic()
+    with pytest.raises(StudioError) as info:
+        train(config("hub", base="sonoisa/t5-base-english-japanese"))
+    assert info.value.key == "train.hub_offline" and time.monotonic() - started < 10
+    assert "t5studio-distractor-base" in info.value.message()
+
+
+def test_the_bundled_base_is_the_default_and_its_name_is_reserved(home):
+    assert TrainConfig().base == "t5studio-distractor-base"
+    with pytest.raises(StudioError) as info:
+        train(config("t5studio-distractor-base"))
+    assert info.value.key == "store.reserved"
 
 
 def test_existing_name_is_refused(home):

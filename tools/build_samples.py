@@ -552,7 +552,9 @@ class Chooser:
                     return "contains", None
         return None, shown
 
-    def choose(self, word: str) -> Row | None:
+    def candidates(self, word: str):
+        """(correct translations, wrong answers that pass) for a word, or None when it has no usable
+        answer. The wrong answers come lazily as (shown form, similarity), nearest first."""
         found = correct_translations(self.dic, word)
         if found is None:
             self.skipped["no_common_translation"] += 1
@@ -562,6 +564,9 @@ class Chooser:
         if row is None:
             self.skipped["no_vector"] += 1
             return None
+        return correct, self._passing(word, kind, correct, row)
+
+    def _passing(self, word: str, kind: str, correct: list[Translation], row: int):
         lone = len(self.vectors.words[row]) == 1
         for text, score in self.vectors.similar(row, NEIGHBOURS):
             if score < MIN_SIMILARITY:
@@ -574,9 +579,18 @@ class Chooser:
             if reason:
                 self.rejected[reason] += 1
                 continue
-            return Row(word, shown, [t.entry.display(t.sense) for t in correct], score)
-        self.skipped["no_candidate_left"] += 1
-        return None
+            yield shown, score
+
+    def choose(self, word: str) -> Row | None:
+        found = self.candidates(word)
+        if found is None:
+            return None
+        correct, passing = found
+        first = next(passing, None)
+        if first is None:
+            self.skipped["no_candidate_left"] += 1
+            return None
+        return Row(word, first[0], [t.entry.display(t.sense) for t in correct], first[1])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 from engine import store
+from tests.browser.conftest import FAILURE_SHOTS as SHOTS
 
 PAIRS = Path(__file__).resolve().parent.parent / "data" / "pairs.csv"
 
@@ -71,3 +72,30 @@ def test_choosing_another_column_checks_the_data_again(page):
     page.get_by_label("入力の列").click()
     page.get_by_role("option", name="Japanese").click()
     page.get_by_text("同じ列が二つの役割に選ばれています").wait_for()
+
+
+def test_first_training_with_the_defaults_then_try_dog(page):
+    """What a newcomer does first: the sample data, every default, start; then ask the model for "dog".
+
+    The default recipe fine-tunes the bundled base on the 2,700-row sample in a few minutes; the
+    model must then write a Japanese word (not the answer 犬) for a word it never saw."""
+    page.get_by_role("button", name="サンプルデータを使う").click()
+    page.get_by_text("2700 行を読み込みました").wait_for()
+    assert page.get_by_role("combobox", name="ベースモデル").input_value() == "t5studio-distractor-base"
+    name = page.get_by_label("モデル名").input_value()
+    page.get_by_role("button", name="訓練開始").click()
+    page.locator(".t5s-progress", has_text="完了").wait_for(timeout=15 * 60_000)
+    assert store.load_meta(name)["status"] == "finished"
+    page.get_by_role("tab", name="お試し T5", exact=True).click()
+    page.get_by_role("button", name="一覧を更新").first.click()
+    page.get_by_role("combobox", name="モデル", exact=True).click()
+    page.get_by_role("option", name=name, exact=True).click()
+    page.get_by_role("textbox", name=re.compile("^入力")).fill("dog")
+    page.get_by_role("button", name="生成する", exact=True).click()
+    outputs = page.get_by_role("grid", name=re.compile("^出力"))
+    outputs.get_by_role("gridcell", name="1", exact=True).first.wait_for()
+    first = outputs.get_by_role("gridcell").nth(1).inner_text().strip()
+    assert re.fullmatch(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff]+", first) and first != "犬", first
+    page.get_by_text("dog = 犬").first.wait_for()  # the page says what the model was given
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "first-training-try-dog.png"), full_page=True)
