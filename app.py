@@ -6,7 +6,7 @@ import gradio as gr
 
 from engine import runs, store, vectors_io
 from tabs import catalog, evaluate, guide, logs, train, try_t5, word2vec
-from tabs.common import launch_kwargs, t
+from tabs.common import PUBLIC_ENV, launch_kwargs, t
 
 # Order = order of the tabs on screen. Each module's create_tab(shared) builds its tab;
 # `shared` lets a later tab reach widgets of an earlier one (catalog -> train's base model).
@@ -39,12 +39,21 @@ def build_app() -> gr.Blocks:
     return demo
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="T5 Studio")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument("--share", action="store_true", default=os.environ.get("GRADIO_SHARE", "").lower() == "true",
+                        help="also open a public share link (gradio's tunnel); turns public mode on")
     args = parser.parse_args(argv)
-    build_app().launch(server_name=args.host, server_port=args.port, **launch_kwargs())
+    # Anyone who can reach the server may be a stranger to the others: unless T5STUDIO_PUBLIC says
+    # otherwise, listening beyond this machine or sharing a link turns public mode on.
+    if args.share or args.host not in LOOPBACK:
+        os.environ.setdefault(PUBLIC_ENV, "1")
+    build_app().launch(server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs())
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def main(argv=None) -> None:
         wall = time.perf_counter() - started
         if training is not None:
             still_training = not training.done()
-            Client(url, verbose=False).predict("bench-trainer", api_name="/stop")
+            trainer.predict(None, api_name="/stop")  # from the trainer's own session: its key stays there
             print(f"training still running during the whole measurement: {still_training}")
     for error in errors[:10]:
         print("error:", error)

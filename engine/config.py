@@ -1,5 +1,6 @@
 """TrainConfig: everything one training run needs, checked before anything starts."""
 import math
+from pathlib import Path
 from dataclasses import asdict, dataclass, field, fields
 
 from engine.messages import StudioError, raise_all, text
@@ -50,6 +51,8 @@ class TrainConfig:
             errors.append(exc)
         if not self.csv and not (self.save_only and self.base != "scratch"):
             errors.append(StudioError("train.no_csv"))
+        elif self.csv and not Path(self.csv).is_file():
+            errors.append(StudioError("csv.not_found", path=self.csv))
         if not str(self.base).strip():
             errors.append(StudioError("train.no_base"))
         errors += self._check_numbers()
@@ -113,6 +116,13 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def public_dict(self) -> dict:
+        """to_dict() for records people can see: the data file by name only, never its server path
+        (an upload's folder would name the uploader's session)."""
+        values = self.to_dict()
+        values["csv"] = Path(self.csv).name if self.csv else ""
+        return values
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":

@@ -4,6 +4,7 @@ The texts live in locales/<lang>/<area>.json, one file per tab or engine area, s
 part of the app owns its own texts. Japanese is the first language; English follows.
 """
 import json
+import math
 from functools import lru_cache
 
 from engine.paths import LOCALES_DIR
@@ -71,11 +72,23 @@ def explain_os_error(exc: BaseException):
     return None
 
 
+def finite_number(value, label: str, whole: bool = False):
+    """`value` as a float (an int when `whole`), or StudioError("common.not_finite") for NaN, ±inf
+    and anything else that is not a number (API clients can send them where a form cannot)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise StudioError("common.not_finite", label=label, value=value)
+    return int(number) if whole else number
+
+
 def int_in_range(value, low: int, high: int, key: str, **params) -> int:
     """`value` as an int within [low, high], or StudioError(key) with low, high and the value sent."""
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
         number = None
     if number is None or not low <= number <= high:
         raise StudioError(key, low=low, high=high, value=value, **params)

@@ -8,6 +8,7 @@ display (the Logs tab, or a script). It never imports gradio; the plot is a matp
 """
 import argparse
 import json
+import sys
 import math
 from datetime import datetime
 from pathlib import Path
@@ -94,12 +95,14 @@ def table_columns() -> list:
 
 
 def list_records(kind: str = None, status: str = None, owner: str = None) -> list:
-    """Run records, newest first; kind/status 'all' or empty means no filter."""
+    """Run records, newest first; kind/status 'all' or empty means no filter.
+
+    owner: an owner's secret key; only that owner's runs are listed."""
     kind = None if kind in (None, "", "all") else kind
     status = None if status in (None, "", "all") else status
     records = runs.list_runs(kind=kind, status=status)
     if owner:
-        records = [r for r in records if r.get("owner") == owner]
+        records = [r for r in records if r.get("owner") == runs.owner_id(owner)]
     return records
 
 
@@ -210,11 +213,13 @@ def loss_figure(frame: pd.DataFrame, title: str = ""):
     return figure
 
 
-def run_details(run_id: str, log_tail: int = None) -> dict:
-    """Everything the Logs tab shows for one run: record, log text (its last lines), curve table."""
+def run_details(run_id: str, log_tail: int = None, owner: str = None) -> dict:
+    """Everything the Logs tab shows for one run: record, log text (its last lines), curve table.
+
+    owner: when given (public mode), a run of anyone else is reported as not found."""
     run_id = check_run_id(run_id)
     record = runs.load_run(run_id)
-    if record is None:
+    if record is None or (owner is not None and record.get("owner") != runs.owner_id(owner)):
         raise StudioError("logs.run_not_found", run_id=run_id)
     return {
         "record": record,
@@ -228,13 +233,24 @@ def running_records() -> list:
     return runs.list_runs(status="running")
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="List the run history, or show one run.")
     parser.add_argument("--kind", choices=("all",) + runs.KINDS, default="all")
     parser.add_argument("--status", choices=("all",) + runs.STATUSES, default="all")
     parser.add_argument("--run", help="one run id: print its record, and with --plot save its curve")
     parser.add_argument("--plot", type=Path, help="PNG path for the loss curve of --run")
     args = parser.parse_args(argv)
+    try:
+        result = _cli_result(args)
+    except StudioError as exc:  # one Japanese line and a non-zero exit, never a traceback
+        print(exc.message(), file=sys.stderr)
+        print(json.dumps({"ok": False, "error": exc.key, "message": exc.message()}, ensure_ascii=False))
+        return 1
+    print(json.dumps(result, ensure_ascii=False, default=str))
+    return 0
+
+
+def _cli_result(args) -> dict:
     if args.run:
         details = run_details(args.run)
         result = {"run": details["record"], "curve_points": len(details["curve"])}
@@ -246,8 +262,8 @@ def main(argv=None) -> None:
     else:
         records = list_records(args.kind, args.status)
         result = {"runs": [{k: r.get(k) for k in ("id", "kind", "status", "name", "started", "ended")} for r in records]}
-    print(json.dumps(result, ensure_ascii=False, default=str))
+    return result
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -4,7 +4,9 @@ Each run is a folder runs/<id>/ with run.json (kind, status, times, settings, me
 log.txt (the text log) and, for training, trainer_log.jsonl. A run left "running" by a process
 that no longer exists is reported as interrupted: a killed process cannot say so itself.
 """
+import hashlib
 import os
+import re
 import secrets
 import threading
 import traceback
@@ -18,6 +20,8 @@ from engine.jsonio import pid_alive, read_json, write_json
 KINDS = ("train", "evaluate", "generate", "vectors")
 STATUSES = ("running", "finished", "stopped", "failed", "interrupted")
 DONE_STATUSES = ("finished", "stopped", "failed", "interrupted")
+PRIVATE_FILE = "private.json"
+OWNER_ID = re.compile(r"[0-9a-f]{32}")
 
 _LIVE_RUNS = set()  # ids of runs this process is working on right now
 _LOCK = threading.Lock()
@@ -39,7 +43,7 @@ class RunRecord:
     metrics: dict = field(default_factory=dict)
     error: str = ""  # plain Japanese, shown first
     error_detail: str = ""  # the technical detail, shown below it
-    owner: str = ""  # the browser session that started it, for re-attaching
+    owner: str = ""  # owner_id() of the browser that started it: a digest, never the secret key
     pid: int = field(default_factory=os.getpid)
     host: str = field(default_factory=lambda: os.uname().nodename)
 
@@ -96,18 +100,41 @@ class Run:
         self.finish("failed", error=message, error_detail=detail)
 
 
-def start_run(kind: str, name: str = "", settings: dict = None, owner: str = "") -> Run:
+def owner_id(owner_key: str) -> str:
+    """What a run record keeps of its owner: a one-way digest of the owner's secret key.
+
+    Records are listed and downloaded; the key itself is what stops, watches and lists a browser's
+    runs, so it must never appear in them. Comparing digests tells "mine" from "not mine"."""
+    if not owner_key:
+        return ""
+    return hashlib.sha256(f"t5studio-owner:{owner_key}".encode()).hexdigest()[:32]
+
+
+def start_run(kind: str, name: str = "", settings: dict = None, owner: str = "", private: dict = None) -> Run:
+    """A new run. owner: the owner's secret key (only its digest is stored).
+    private: what the run needs but users must not see (a data file's path on this server), kept
+    beside run.json in private.json, which is never listed or downloaded."""
     assert kind in KINDS, kind
     run_id = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{kind}-{secrets.token_hex(3)}"
     folder = paths.runs_dir() / run_id
     folder.mkdir(parents=True)
-    record = RunRecord(id=run_id, kind=kind, name=name, settings=dict(settings or {}), owner=owner)
+    if private:
+        write_json(folder / PRIVATE_FILE, private)
+    record = RunRecord(id=run_id, kind=kind, name=name, settings=dict(settings or {}), owner=owner_id(owner))
     run = Run(record, folder)
     with _LOCK:
         _LIVE_RUNS.add(run_id)
     run.save()
     run.log(f"start {kind} {name}".strip())
     return run
+
+
+def load_private(run_id: str) -> dict:
+    """The private part of a run's settings (see start_run), or {} (also for an id that is no run)."""
+    try:
+        return read_json(run_folder(run_id) / PRIVATE_FILE, {}) or {}
+    except ValueError:
+        return {}
 
 
 def attach_run(run_id: str, live: bool = True) -> Run:
@@ -140,6 +167,9 @@ def load_run(run_id: str) -> dict:
     data = read_json(folder / "run.json")
     if data is None:
         return None
+    if data.get("owner") and not OWNER_ID.fullmatch(str(data["owner"])):
+        data["owner"] = owner_id(str(data["owner"]))  # written before owners were digests: hide the key
+        write_json(folder / "run.json", data)
     if data.get("status") == "running" and _is_orphaned(data):
         data["status"] = "interrupted"
         data["ended"] = data.get("ended") or now_iso()

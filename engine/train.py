@@ -41,21 +41,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def existing_run(run_id: str) -> str:
+    """The id of a run that exists, or StudioError (a missing id, or a path such as ../../x)."""
+    try:
+        exists = (runs.run_folder(run_id) / "run.json").is_file()
+    except ValueError:
+        exists = False
+    if not exists:
+        raise StudioError("logs.run_not_found", run_id=run_id)
+    return run_id
+
+
 def request_stop(run_id: str) -> dict:
-    folder = runs.run_folder(run_id)
+    folder = runs.run_folder(existing_run(run_id))
     (folder / STOP_FILE).write_text("stop\n")
     return {"run_id": run_id, "stop_requested": True}
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except StudioError as exc:  # one Japanese line and a non-zero exit, never a traceback
+        print(exc.message(), file=sys.stderr)
+        print(json.dumps({"name": args.name, "status": "failed", "error": exc.message()}, ensure_ascii=False))
+        return 1
+
+
+def _run(args) -> int:
     if args.stop:
         print(json.dumps(request_stop(args.stop), ensure_ascii=False))
         return 0
     options = {k: v for k, v in vars(args).items() if k not in ("resume", "stop")}
     if args.resume:
-        record = runs.load_run(args.resume) or {}
-        options = {**record.get("settings", {}), **{k: v for k, v in options.items() if v not in (None, "")}}
+        record = runs.load_run(existing_run(args.resume)) or {}
+        saved = {**record.get("settings", {}), **runs.load_private(args.resume)}  # the data file's own path
+        defaults = vars(build_parser().parse_args([]))  # only flags typed now override the saved run
+        options = {**saved, **{k: v for k, v in options.items() if v not in (None, "") and v != defaults.get(k)}}
         options["name"] = record.get("settings", {}).get("name", options.get("name"))
     config = TrainConfig.from_dict(options)
     try:

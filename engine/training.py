@@ -282,7 +282,7 @@ def _share_run(state, config: TrainConfig, owner: str, resume_run_id: str = None
             run.update(status="running", ended="", error="", error_detail="", pid=os.getpid())
             run.log("resume")
         else:
-            run = runs.start_run("train", config.name, config.to_dict(), owner=owner)
+            run = runs.start_run("train", config.name, config.public_dict(), owner=owner, private={"csv": config.csv})
         holder = [run.id]
     if state.num_processes > 1:
         broadcast_object_list(holder)
@@ -359,7 +359,7 @@ def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id
         frame = with_model_inputs(frame, model, tokenizer)
     for warning in warnings:
         run.log(f"warning: {warning}")
-    meta = {"name": config.name, "base_model": config.base, "settings": config.to_dict(),
+    meta = {"name": config.name, "base_model": config.base, "settings": config.public_dict(),
             "run_id": run.id, "created": run.record.started, **(table_rows or {})}
     if config.save_only:
         return _save(model, tokenizer, None, config, run, state, meta, "finished", {}, warnings)

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 from gensim.models import KeyedVectors
 
-from engine import vectors_chive, vectors_io, vectors_text
+from engine import runs, vectors_chive, vectors_io, vectors_text
 from engine.messages import StudioError, int_in_range, text
 
 DEFAULT_SOURCE = vectors_io.BUILTIN_NAME
@@ -227,7 +227,7 @@ def import_word2vec(path, name: str, kind: str = "upload", origin: str = "", own
     meta = {
         "kind": kind,
         "origin": origin or Path(path).name,
-        "owner": owner,
+        "owner": runs.owner_id(owner),  # a digest: the key itself stays with its browser
         "format_read": "binary" if parsed.binary else "text",
         "warnings": [text(key, **params) for key, params in parsed.warnings],
     }

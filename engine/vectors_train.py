@@ -116,7 +116,7 @@ def train_vectors(corpus_path, name: str, config: VectorTrainConfig = None, prog
         seconds = round(time.monotonic() - started, 1)
         metrics = {"vocab": vocab, "sentences": len(sentences), "tokens": tokens, "seconds": seconds}
         meta = vectors_io.save_set(name, list(model.wv.index_to_key), matrix, {
-            "kind": "trained", "origin": corpus_path.name, "owner": owner, "run_id": run.id,
+            "kind": "trained", "origin": corpus_path.name, "owner": run.record.owner, "run_id": run.id,
             "settings": settings, "metrics": metrics,
         })
     except BaseException as exc:

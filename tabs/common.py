@@ -3,6 +3,7 @@ import functools
 import html
 import logging
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from engine import paths
+from engine import paths, runs
 from engine.messages import LANGUAGES, StudioError, explain_os_error, text, texts
 
 log = logging.getLogger("t5studio")
@@ -81,6 +82,21 @@ def session_key(request: gr.Request) -> str:
     return "".join(ch for ch in key if ch.isalnum())[:64] or secrets.token_hex(8)
 
 
+def public_mode() -> bool:
+    """Whether visitors may be strangers to each other: each sees only their own runs, and no one may
+    open server folders. T5STUDIO_PUBLIC=1 or 0 decides; unset, a Space is public. `python app.py`
+    sets it when the app listens beyond this machine or opens a share link (see app.py)."""
+    value = os.environ.get(PUBLIC_ENV, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return on_space()
+
+
+PUBLIC_ENV = "T5STUDIO_PUBLIC"
+
+
 def on_space() -> bool:
     """True on a Hugging Face Space, tested as gradio does (SYSTEM=spaces and SPACE_ID).
 
@@ -93,23 +109,37 @@ def on_space() -> bool:
 # Who started a run. A browser keeps one owner key across reloads (a BrowserState in its local
 # storage); a page load tells the server which key belongs to its session, so every tab records
 # runs under the same key and the Logs tab can show "this browser's runs". API clients have no
-# BrowserState: their key is their session.
+# BrowserState: the server mints a key for their session. A key is a random secret: it is what
+# stops, watches and lists a browser's runs, so records keep only its digest (runs.owner_id) and it
+# is never derived from the session hash, which a client chooses and which gradio puts in URLs.
 OWNER_STORAGE_KEY = "t5studio-owner"
+OWNER_KEY = re.compile(r"[0-9a-f]{48}")
 _OWNERS = OrderedDict()  # session key -> owner key; module-level on purpose, keyed per session
 _OWNERS_LOCK = threading.Lock()
 MAX_REMEMBERED_SESSIONS = 20_000
 
 
 def owner_key(owner, request: gr.Request) -> str:
-    """The owner key for this request: the browser's own (when given or remembered), else the session's."""
-    if isinstance(owner, str):
-        cleaned = "".join(ch for ch in owner if ch.isalnum() or ch == "-")[:80]
-        if cleaned:
-            return cleaned
+    """The owner key for this request: the browser's own (when given or remembered), else a new one.
+
+    Keys of the earlier form "session-<hash>" are not accepted: they were derived from a session
+    hash and written into run records, so others may know them."""
+    if isinstance(owner, str) and OWNER_KEY.fullmatch(owner):
+        return owner
     session = session_key(request)
     with _OWNERS_LOCK:
-        known = _OWNERS.get(session)
-    return known or f"session-{session}"
+        key = _OWNERS.get(session)
+        if key is None:
+            key = secrets.token_hex(24)
+            _remember(session, key)
+    return key
+
+
+def _remember(session: str, key: str) -> None:
+    _OWNERS[session] = key
+    _OWNERS.move_to_end(session)
+    while len(_OWNERS) > MAX_REMEMBERED_SESSIONS:
+        _OWNERS.popitem(last=False)
 
 
 def remember_owner(owner, request: gr.Request) -> str:
@@ -117,10 +147,7 @@ def remember_owner(owner, request: gr.Request) -> str:
     key = owner_key(owner, request)
     if getattr(request, "session_hash", None):
         with _OWNERS_LOCK:
-            _OWNERS[session_key(request)] = key
-            _OWNERS.move_to_end(session_key(request))
-            while len(_OWNERS) > MAX_REMEMBERED_SESSIONS:
-                _OWNERS.popitem(last=False)
+            _remember(session_key(request), key)
     return key
 
 
@@ -134,7 +161,8 @@ def browser_owner(shared: dict) -> gr.BrowserState:
 
 
 def session_folder(request: gr.Request) -> Path:
-    folder = paths.uploads_dir() / session_key(request)
+    """This browser's own upload folder, named by its owner's digest (never by the session hash)."""
+    folder = paths.uploads_dir() / runs.owner_id(owner_key(None, request))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -12,7 +12,7 @@ import gradio as gr
 from engine import runlog_view, runs
 from engine.csvdata import write_download
 from engine.messages import text
-from tabs.common import browser_owner, escape, guarded, on_space, owner_key, result_file, t
+from tabs.common import browser_owner, escape, guarded, owner_key, public_mode, result_file, t
 
 ACTIVITY_SECONDS = 10  # how often the "running now" line is refreshed; every open page polls
 ALL = "all"
@@ -31,7 +31,8 @@ def create_tab(shared: dict) -> None:
             [(t("logs.all"), ALL)] + [(t(f"logs.status_{s}"), s) for s in runs.STATUSES], value=ALL, label=t("logs.status")
         )
         # On a public Space people see only their own runs unless they ask for everyone's.
-        mine = gr.Checkbox(value=on_space(), label=t("logs.mine_only"))
+        # In public mode the server lists only the visitor's own runs, whatever the box says.
+        mine = gr.Checkbox(value=public_mode(), label=t("logs.mine_only"), interactive=not public_mode())
         refresh = gr.Button(t("logs.refresh"), variant="secondary", scale=0, min_width=160)
     activity = gr.Markdown()
     table = gr.Dataframe(
@@ -76,7 +77,8 @@ def create_tab(shared: dict) -> None:
 @guarded
 def list_runs(kind: str, status: str, mine: bool, request: gr.Request = None):
     """Inputs: kind, status, mine_only / Outputs: table, run picker (choices), activity line."""
-    owner = owner_key(None, request) if mine and request is not None else None
+    mine = mine or public_mode()
+    owner = owner_key(None, request) if mine else None
     records = runlog_view.list_records(kind, status, owner)
     choices = [(runlog_view.run_choice_label(r), r["id"]) for r in records]
     return runlog_view.runs_table(records), gr.update(choices=choices), activity_text()
@@ -107,7 +109,8 @@ def show_run(run_id: str, request: gr.Request = None):
     no-curve note, log, files."""
     if not run_id:  # the picker was emptied by a new listing: clear the view, no error
         return _empty_view()
-    details = runlog_view.run_details(run_id, log_tail=LOG_TAIL_LINES)
+    owner = owner_key(None, request) if public_mode() else None  # strangers' runs stay unknown to each other
+    details = runlog_view.run_details(run_id, log_tail=LOG_TAIL_LINES, owner=owner)
     record, curve, log = details["record"], details["curve"], details["log"]
     error_md, detail_text = _error_parts(record)
     figure = runlog_view.loss_figure(curve, title=record.get("name", ""))

@@ -11,9 +11,9 @@ from engine.config import OPTIMIZERS, SCHEDULERS, SIZES, TrainConfig
 from engine.csvdata import guess_column, read_table, select_columns
 from engine.hub import is_offline
 from engine.jobs import JOBS, progress
-from engine.messages import StudioError, text
+from engine.messages import StudioError, finite_number, text
 from engine.paths import SAMPLES_DIR
-from tabs.common import (browser_owner, escape, guarded, guarded_gen, on_space, owner_key, remember_owner,
+from tabs.common import (browser_owner, escape, guarded, guarded_gen, owner_key, public_mode, remember_owner,
                          session_folder, stash_upload, t)
 from tabs.guide import glossary_info, glossary_link
 
@@ -166,7 +166,7 @@ def build_config(csv_path, input_col, output_col, name, base, size, *rest, save_
     for (field, precision), value in zip(NUMBER_FIELDS, numbers):
         if value is None:
             raise StudioError("train.bad_number", label=text(f"train.{field}"), value="（空）", rule="数値")
-        values[field] = int(value) if precision == 0 else float(value)
+        values[field] = finite_number(value, text(f"train.{field}"), whole=precision == 0)
     return TrainConfig(csv=csv_path or "", name=name or "", base=base or "", input_column=input_col or "",
                        output_column=output_col or "", size=size, optimizer=optimizer, scheduler=scheduler,
                        save_only=save_only, **values)
@@ -180,7 +180,7 @@ def run_training(owner, request: gr.Request, *config_values, save_only=False):
     if not config_values[0] and not save_only:
         raise StudioError("train.no_csv")
     config = build_config(*config_values, save_only=save_only)
-    job = JOBS.start(config, owner, allow_paths=not on_space())  # a Space's visitors may not open server folders
+    job = JOBS.start(config, owner, allow_paths=not public_mode())  # strangers may not open server folders
     yield from follow(job, owner)
 
 

@@ -6,7 +6,7 @@ import gradio as gr
 import pandas as pd
 
 from engine import csvdata, store
-from engine.distractors import N_RANGE, distractors_csv, make_distractors
+from engine.distractors import N_RANGE, check_n, distractors_csv, make_distractors
 from engine.messages import text
 from engine.paths import BUNDLED_BASE
 from tabs.common import escape, guarded, owner_key, result_file, stash_upload, t
@@ -65,7 +65,7 @@ def source_label(source: str) -> str:
 @guarded
 def make_single(english, correct, n, model):
     """Inputs: English word, correct translation(s), N, model ("" = vectors only) / Outputs: ranked table, notes"""
-    found = make_distractors(english or "", correct or "", int(n or 5), model or "", allow_paths=False)
+    found = make_distractors(english or "", correct or "", 5 if n is None else n, model or "", allow_paths=False)
     frame = pd.DataFrame({
         text("distractors.col_rank"): list(range(1, len(found.distractors) + 1)),
         text("distractors.col_text"): [d.text for d in found.distractors],
@@ -85,7 +85,7 @@ def make_single(english, correct, n, model):
 def make_batch(upload, n, model, request: gr.Request = None, progress=gr.Progress()):
     """Inputs: CSV (Input[, Correct]), N, model / Outputs: summary, table, download"""
     path = stash_upload(upload, request)
-    n = int(n or 5)
+    n = check_n(5 if n is None else n)
 
     def report(done, total):
         progress((done, total), desc=text("distractors.progress"), unit="rows")

@@ -10,7 +10,7 @@ from engine.generate import generate_csv
 from engine.generation import METHODS, GenerationSettings, generate_one, load_model, outputs_warning
 from engine.paths import BUNDLED_BASE
 from engine.prompts import model_inputs
-from engine.messages import StudioError, text
+from engine.messages import StudioError, finite_number, text
 from tabs import try_distractors
 from tabs.common import browser_owner, escape, guarded, owner_key, result_file, stash_upload, t
 
@@ -61,7 +61,7 @@ def settings_from_widgets(method, *values) -> GenerationSettings:
     chosen = {"method": method}
     for (field, _), value in zip(SETTING_FIELDS, values):
         if value is not None:
-            chosen[field] = int(value) if types[field] in (int, "int") else float(value)
+            chosen[field] = finite_number(value, text(f"try.{field}"), whole=types[field] in (int, "int"))
     return GenerationSettings.from_dict(chosen).check()
 
 

@@ -120,3 +120,20 @@ def test_distractor_metrics_on_hand_made_rows(chive_home):
     several = score_rows(["dog"], ["猫"], ["猫"], correct=["犬"], outputs=[["猫", "猫", "イヌ", "の"]])
     assert several.loc[0, "correct_leak_rate"] == 0.25 and several.loc[0, "correct_validity"] == 0.75
     assert several.loc[0, "correct_diversity"] == 0.75 and several.loc[0, "outputs"] == "猫 | 猫 | イヌ | の"
+
+
+def test_a_model_that_writes_nothing_usable_is_named_with_the_way_out(home, tmp_path):
+    """An untrained scratch model writes empty strings or broken bytes: junk is dropped, and the
+    result says so in Japanese, pointing to the default recipe instead of scoring nothing quietly."""
+    from engine.config import TrainConfig
+    from engine.training import train
+
+    data = tmp_path / "words.csv"
+    data.write_text("Input,Output\n" + "".join(f"w{i},語{i}\n" for i in range(8)), encoding="utf-8")
+    train(TrainConfig(csv=str(data), name="untrained", base="scratch", save_only=True))
+    frame = pd.DataFrame({"Input": ["dog", "cat", "sun"], "Output": ["猫", "犬", "月"]})
+    result = evaluate_model("untrained", frame, record=False)
+    from engine.generation import is_junk
+
+    assert not any(text and is_junk(text) for text in result.rows["generated"])  # no broken bytes shown...
+    assert "訓練" in result.warning and "t5studio-distractor-base" in result.warning  # ...and the page says why

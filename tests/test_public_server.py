@@ -1,5 +1,6 @@
 """A public Space: files outside the app stay unreadable, and users never see each other's work."""
 import os
+import re
 from pathlib import Path
 
 import gradio as gr
@@ -65,6 +66,7 @@ def space(monkeypatch, home, stored_model):
 
     monkeypatch.setenv("SYSTEM", "spaces")
     monkeypatch.setenv("SPACE_ID", "someone/t5-studio")
+    monkeypatch.setenv("T5STUDIO_PUBLIC", "1")  # what a Space implies, kept while serving
     with gr.Blocks() as demo:
         shared = {"demo": demo}
         for module in (try_t5, evaluate, word2vec, logs):
@@ -112,17 +114,17 @@ def test_users_see_only_their_own_runs_files_and_outputs(space, home, stored_mod
     assert not any("alice" in name and "bob" in name for files in folders.values() for name in " ".join(files).split())
     assert all(not ({"alice.csv", "bob.csv"} <= {n.split("-", 1)[1] for n in files}) for files in folders.values())
 
-    # Runs: all recorded under one owner key per user, the same kind of key the Train tab uses.
+    # Runs: all recorded under one owner per user; records keep a digest, never the key itself.
     owners = {r["owner"] for r in runs.list_runs()}
-    assert len(owners) == 2 and all(o.startswith("session-") for o in owners)
+    assert len(owners) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", o) for o in owners)
     by_owner = {o: {r["id"] for r in runs.list_runs() if r["owner"] == o} for o in owners}
     alice_runs, bob_runs = _listed(alice), _listed(bob)
     assert alice_runs in by_owner.values() and bob_runs in by_owner.values()
     assert len(alice_runs) == 2 and len(bob_runs) == 1 and not alice_runs & bob_runs
     [meta] = [m for m in vectors.list_sources() if m["name"] == "alice-vecs"]
     assert meta["owner"] == next(o for o, ids in by_owner.items() if ids == alice_runs)
-    # Everyone's runs only when asked for on purpose.
-    assert _listed(bob, mine=False) == alice_runs | bob_runs
+    # In public mode, asking for everyone's runs still lists only one's own.
+    assert _listed(bob, mine=False) == bob_runs
 
 
 def test_logs_show_everyone_by_default_when_run_locally(monkeypatch, home):
@@ -140,12 +142,14 @@ def test_a_browser_keeps_one_owner_key_across_its_sessions():
     from tabs.common import owner_key, remember_owner
 
     first, reloaded, api = (SimpleNamespace(session_hash=h) for h in ("first01", "reload02", "api03"))
-    key = remember_owner(None, first)  # first visit: the session's key becomes the browser's
-    assert key == "session-first01" and owner_key(None, first) == key
+    key = remember_owner(None, first)  # first visit: a new random key becomes the browser's
+    assert re.fullmatch(r"[0-9a-f]{48}", key) and "first01" not in key and owner_key(None, first) == key
     assert remember_owner(key, reloaded) == key  # after a reload the BrowserState brings it back
     assert owner_key(None, reloaded) == key  # ...and every tab of the new session records under it
-    assert owner_key(None, api) == "session-api03"  # an API client is its own session
-    assert owner_key("../../x<script>", api) == "xscript"  # a key from the client is only ever a label
+    api_key = owner_key(None, api)  # an API client gets a key of its own session
+    assert api_key not in (key, "session-api03") and owner_key(None, api) == api_key
+    # Anything else a client sends is not a key: neither a path nor the old session-derived form.
+    assert owner_key("../../x<script>", api) == api_key and owner_key("session-first01", api) == api_key
 
 
 def test_every_handler_that_asks_for_the_request_gets_it(home):
@@ -170,3 +174,69 @@ def test_every_handler_that_asks_for_the_request_gets_it(home):
                 checked += 1
                 assert not seen_varargs and param.kind is not param.KEYWORD_ONLY, (block_fn.name, param.name)
     assert checked >= 10
+
+
+def test_in_public_mode_a_second_visitor_cannot_find_stop_or_watch_the_first_ones_training(monkeypatch, home):
+    """Two gradio_client sessions against one server in public mode. Alice trains; Bob, who even
+    holds a copy of Alice's run record (as if it had leaked), can neither list it, stop it, watch it
+    nor learn her session hash or upload path from anything he can reach."""
+    from engine.jobs import JOBS
+    from tabs import logs
+
+    monkeypatch.setenv("T5STUDIO_PUBLIC", "1")
+    with gr.Blocks() as demo:
+        shared = {"demo": demo}
+        for module in (train, logs):
+            with gr.Tab(module.__name__):
+                module.create_tab(shared)
+    demo.queue(default_concurrency_limit=1)
+    try:
+        with served(demo) as (url, alice):
+            _alice_trains_and_bob_tries_to_interfere(url, alice)
+    finally:  # never leave the server's one training slot taken for the tests after this one
+        left = JOBS.busy_with()
+        if left is not None:
+            left.stop_event.set()
+            left.done.wait(timeout=120)
+
+
+def _alice_trains_and_bob_tries_to_interfere(url, alice):
+    import json
+    import time
+
+    from engine import runs
+    from engine.jobs import JOBS
+
+    bob = Client(url, verbose=False)
+    alice.predict(handle_file(str(PAIRS)), api_name="/upload_csv")
+    alice.submit("", "English", "Japanese", "alices-model", "scratch", "tiny", 3.0, 100000, 3e-4, 2, 1,
+                 0.0, 0.0, 16, 16, 0.1, 42, 0, 0.0, 100000, "adamw", "linear", api_name="/train")
+    for _ in range(120):
+        if JOBS.busy_with() is not None and JOBS.busy_with().run is not None:
+            break
+        time.sleep(0.5)
+    running = JOBS.busy_with()
+    assert running is not None and running.config.name == "alices-model"
+    record = runs.load_run(running.run.id)
+    shown = json.dumps(record, ensure_ascii=False)
+    assert alice.session_hash not in shown and "uploads" not in shown
+    assert record["settings"]["csv"].endswith("-pairs.csv")  # the file's name, not where it lies
+
+    # Listing: Bob sees none of Alice's runs, even asking for everyone's.
+    table, _picker, _activity = bob.predict("all", "all", False, api_name="/list_runs")
+    assert all(running.run.id not in row for row in table["data"])
+    with pytest.raises(Exception):
+        bob.predict(running.run.id, api_name="/show_run")
+    # Stop and watch with what a leaked record holds (the owner digest), with nothing, or the old key form.
+    for guess in (record["owner"], None, "session-" + alice.session_hash):
+        bob.predict(guess, api_name="/stop")
+        assert running.running and not running.stop_event.is_set()
+    _status, curve, log_tail, result, _owner = bob.predict(record["owner"], api_name="/watch")
+    assert curve is None and log_tail == "" and result is None  # told the server is busy, nothing more
+    # Alice's own session still can: her key stays with her.
+    alice.predict(None, api_name="/stop")
+    for _ in range(120):
+        if not running.running:
+            break
+        time.sleep(0.5)
+    assert runs.load_run(running.run.id)["status"] == "stopped"
