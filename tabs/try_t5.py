@@ -118,8 +118,9 @@ def generate_single(model, source, *settings):
     read = model_inputs(loaded.model.config, loaded.tokenizer, [source.strip()])[0]
     if read != source.strip():
         gr.Info(text("try.model_read", text=read))
-    if outputs_warning([candidates]):
-        gr.Warning(outputs_warning([candidates]))
+    unusable = outputs_warning([candidates])
+    if unusable:
+        gr.Warning(unusable)
     elif len(candidates) < chosen.num_outputs:
         gr.Warning(text("try.fewer_outputs", got=len(candidates), wanted=chosen.num_outputs))
     return pd.DataFrame({
