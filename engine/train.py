@@ -13,6 +13,7 @@ from transformers import TrainerCallback
 from engine import runs
 from engine.config import TrainConfig
 from engine.messages import StudioError
+from engine.runlog_view import check_run_id
 from engine.training import STOP_FILE, train
 
 FLAG_NAMES = {"grad_accum": "gradient-accumulation"}
@@ -41,19 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def existing_run(run_id: str) -> str:
-    """The id of a run that exists, or StudioError (a missing id, or a path such as ../../x)."""
-    try:
-        exists = (runs.run_folder(run_id) / "run.json").is_file()
-    except ValueError:
-        exists = False
-    if not exists:
-        raise StudioError("logs.run_not_found", run_id=run_id)
-    return run_id
-
-
 def request_stop(run_id: str) -> dict:
-    folder = runs.run_folder(existing_run(run_id))
+    folder = runs.run_folder(check_run_id(run_id))
     (folder / STOP_FILE).write_text("stop\n")
     return {"run_id": run_id, "stop_requested": True}
 
@@ -74,7 +64,7 @@ def _run(args) -> int:
         return 0
     options = {k: v for k, v in vars(args).items() if k not in ("resume", "stop")}
     if args.resume:
-        record = runs.load_run(existing_run(args.resume)) or {}
+        record = runs.load_run(check_run_id(args.resume)) or {}
         saved = {**record.get("settings", {}), **runs.load_private(args.resume)}  # the data file's own path
         defaults = vars(build_parser().parse_args([]))  # only flags typed now override the saved run
         options = {**saved, **{k: v for k, v in options.items() if v not in (None, "") and v != defaults.get(k)}}
