@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import itertools
 import json
 import math
 import random
@@ -106,18 +107,11 @@ def build_rows(bs, vectors, limit: int | None, heldout: Path) -> list:
         answers = [t.entry.display(t.sense) for t in correct]
         if set(answers) & held_japanese:
             continue
-        wrong = list(dict.fromkeys(shown for shown, _ in _first(passing, 4 * DISTRACTORS_PER_WORD)))
+        wrong = list(dict.fromkeys(shown for shown, _ in itertools.islice(passing, 4 * DISTRACTORS_PER_WORD)))
         if wrong:
             forms = sorted({f for idseq in dic.any_sense.get(word, ()) for f in dic.entries[idseq].all_texts()})
             rows.append((word, answers, wrong[:DISTRACTORS_PER_WORD], forms))
     return rows
-
-
-def _first(iterator, n: int):
-    for k, item in enumerate(iterator):
-        if k >= n:
-            return
-        yield item
 
 
 def write_data(work: Path, rows: list, words: list, unit: np.ndarray, chive_words: list) -> None:
