@@ -5,8 +5,9 @@ import os
 import gradio as gr
 
 from engine import runs, store, vectors_io
+from engine.paths import PUBLIC_ENV
 from tabs import catalog, evaluate, guide, logs, train, try_t5, word2vec
-from tabs.common import PUBLIC_ENV, launch_kwargs, t
+from tabs.common import launch_kwargs, t
 
 # Order = order of the tabs on screen. Each module's create_tab(shared) builds its tab;
 # `shared` lets a later tab reach widgets of an earlier one (catalog -> train's base model).

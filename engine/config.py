@@ -5,12 +5,31 @@ from dataclasses import asdict, dataclass, field, fields
 
 from engine.messages import StudioError, raise_all, text
 from engine.names import check_name
-from engine.paths import BUNDLED_BASE
+from engine.paths import BUNDLED_BASE, public_mode
 
 OPTIMIZERS = {"adamw": "adamw_torch", "adafactor": "adafactor"}
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "polynomial", "inverse_sqrt")
 SIZES = ("tiny", "small")
 MAX_STEPS = 1_000_000  # far beyond any class's data; a larger number is a typo that would never end
+
+
+@dataclass(frozen=True)
+class TrainLimits:
+    """How much one training may take, checked once the data is read (steps depend on the rows)."""
+
+    steps: int
+    rows: int
+    minutes: float  # wall time, after which the training stops and saves what it learnt; 0 = none
+
+
+# A class's word lists are a few thousand rows: the default recipe on 2,700 rows is 456 steps and
+# about 1.5 minutes on two CPU cores. Public mode leaves room for forty times that, not for a year.
+LOCAL_LIMITS = TrainLimits(steps=MAX_STEPS, rows=1_000_000, minutes=0)
+PUBLIC_LIMITS = TrainLimits(steps=20_000, rows=50_000, minutes=60)
+
+
+def train_limits() -> TrainLimits:
+    return PUBLIC_LIMITS if public_mode() else LOCAL_LIMITS
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from engine import metrics as M
-from engine import runs, store
+from engine import runs, store, turns
 from engine.generation import GenerationSettings, generate_batch, load_model, outputs_warning, resolve_source
 from engine.runs import now_iso
 
@@ -113,6 +113,7 @@ def evaluate_models(models: list, frame: pd.DataFrame, settings: GenerationSetti
     """evaluate_model for each model in turn; progress(done, total) counts rows over all models."""
     results = []
     total = len(frame) * len(models)
+    turns.check_fits(total, settings or GenerationSettings())
     for k, model in enumerate(models):
         report = (lambda done, _n, k=k: progress(k * len(frame) + done, total)) if progress else None
         results.append(evaluate_model(model, frame, settings, report, owner, data_sha256,

@@ -42,13 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
 def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, input_column: str = None,
                  progress=None, run_owner: str = "", allow_paths: bool = True) -> dict:
     """Generate for every row of a CSV, write the table, record the run; returns a summary."""
-    from engine import csvdata, runs
+    from engine import csvdata, runs, turns
     from engine.generation import generate_batch, load_model, outputs_warning
 
     settings.check()
     frame, table = csvdata.load_pairs(csv_path, {"Input": input_column, "Correct": None}, required=("Input",))
     if len(frame) > MAX_CSV_ROWS:
         raise StudioError("generation.too_many_inputs", rows=len(frame), limit=MAX_CSV_ROWS)
+    turns.check_fits(len(frame), settings)
     run = runs.start_run("generate", name=model, settings={"model": model, "rows": len(frame),
                                                            "data_sha256": table.sha256, **settings.to_dict()},
                          owner=run_owner)

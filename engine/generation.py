@@ -19,7 +19,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from engine import paths, prompts, store
+from engine import paths, prompts, store, turns
 from engine.hub import is_reachable
 from engine.messages import StudioError, raise_all
 from engine.messages import text as message
@@ -248,9 +248,6 @@ class Candidate:
     score: float = None  # mean log-probability per token under the model (higher = more likely)
 
 
-_GENERATE_LOCK = threading.Lock()  # torch's seed is global: one seeded generation at a time
-
-
 def generate_batch(source, inputs: list, settings: GenerationSettings = None, progress=None,
                    with_scores: bool = True, answers: list = None) -> list:
     """For each input, a list of up to settings.num_outputs distinct Candidates, best first.
@@ -260,26 +257,28 @@ def generate_batch(source, inputs: list, settings: GenerationSettings = None, pr
     with_scores: also compute each output's model score (one extra forward pass per batch).
     answers: per input, the correct answer(s) if known ("犬|いぬ"); a model that reads the answer
         beside the word (engine.prompts) gets them, or the dictionary's, and never repeats the one it read.
+    The work is charged to the current request (engine.turns) and done in fair turns.
     """
     import torch
 
     settings = (settings or GenerationSettings()).check()
-    loaded = source if isinstance(source, LoadedModel) else load_model(source)
-    texts = prompts.model_inputs(loaded.model.config, loaded.tokenizer, [str(x) for x in inputs], answers)
-    results = [None] * len(texts)
-    # Sorting by length keeps padding small: neighbours in a batch have similar lengths.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    done = 0
-    with _GENERATE_LOCK, torch.inference_mode():
-        torch.manual_seed(settings.seed)
-        for start in range(0, len(order), settings.batch_size):
-            chunk = order[start : start + settings.batch_size]
-            outputs = _generate_chunk(loaded, [texts[i] for i in chunk], settings, with_scores)
-            for i, candidates in zip(chunk, outputs):
-                results[i] = candidates
-            done += len(chunk)
-            if progress:
-                progress(done, len(texts))
+    with turns.ensure() as request:
+        request.charge(len(inputs), settings)
+        loaded = source if isinstance(source, LoadedModel) else load_model(source)
+        texts = prompts.model_inputs(loaded.model.config, loaded.tokenizer, [str(x) for x in inputs], answers)
+        results = [None] * len(texts)
+        # Sorting by length keeps padding small: neighbours in a batch have similar lengths.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        step = turns.rows_per_turn(settings, settings.batch_size)
+        turns.seed(settings.seed)
+        with torch.inference_mode():
+            for start in range(0, len(order), step):
+                chunk = order[start : start + step]
+                outputs = _generate_chunk(loaded, [texts[i] for i in chunk], settings, with_scores)
+                for i, candidates in zip(chunk, outputs):
+                    results[i] = candidates
+                if progress:
+                    progress(min(start + step, len(order)), len(texts))
     return results
 
 
@@ -395,10 +394,16 @@ def _run_generate(loaded: LoadedModel, encoded: dict, settings: GenerationSettin
     kwargs = _generate_kwargs(settings, num_beams)
     if logits_processor is not None:
         kwargs["logits_processor"] = logits_processor
-    sequences = loaded.model.generate(**encoded, **kwargs)
+    sequences = _model_generate(loaded, encoded, kwargs)
     decoded = loaded.tokenizer.batch_decode(sequences, skip_special_tokens=True)
     per = kwargs.get("num_return_sequences", 1)
     return [decoded[i * per : (i + 1) * per] for i in range(len(decoded) // per)]
+
+
+def _model_generate(loaded: LoadedModel, encoded: dict, kwargs: dict):
+    """model.generate as one turn of the current request, cut off when its time budget runs out."""
+    with turns.turn() as request:
+        return loaded.model.generate(**encoded, **kwargs, max_time=max(request.seconds_left(), 0.1))
 
 
 def _processors(*processors):
@@ -475,7 +480,8 @@ def _diverse_beam(loaded: LoadedModel, encoded: dict, settings: GenerationSettin
     per_group = []
     for _ in range(groups):
         kwargs = _generate_kwargs(settings, group_beams)
-        sequences = loaded.model.generate(**encoded, **kwargs, logits_processor=_processors(processor, ban))
+        kwargs["logits_processor"] = _processors(processor, ban)
+        sequences = _model_generate(loaded, encoded, kwargs)
         for row, tokens in enumerate(sequences[:, 1:].tolist()):  # [:, 1:] drops the start token
             for position, token in enumerate(tokens):
                 if token != pad:
@@ -533,7 +539,8 @@ def _score(loaded: LoadedModel, texts: list, candidates: list) -> None:
         labels = tok([p[1].text for p in part], padding=True, truncation=True, max_length=MAX_NEW_TOKENS,
                      return_tensors="pt")["input_ids"].to(loaded.device)
         labels[labels == tok.pad_token_id] = -100
-        logits = loaded.model(**enc, labels=labels).logits
+        with turns.turn():
+            logits = loaded.model(**enc, labels=labels).logits
         logp = torch.log_softmax(logits.float(), dim=-1)
         mask = labels != -100
         picked = logp.gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1) * mask

@@ -55,3 +55,27 @@ MODEL_CARDS_DIR = REPO_ROOT / "model_cards"
 BUNDLED_DIR = REPO_ROOT / "bundled"  # models shipped in the repository (built by tools/build_base.py)
 BUNDLED_BASE = "t5studio-distractor-base"  # the default base model of the Train tab and engine.train
 LOCALES_DIR = REPO_ROOT / "locales"
+
+
+def public_mode() -> bool:
+    """Whether visitors may be strangers to each other: each sees only their own runs, and no one may
+    open server folders. T5STUDIO_PUBLIC=1 or 0 decides; unset, a Space is public. `python app.py`
+    sets it when the app listens beyond this machine or opens a share link (see app.py)."""
+    value = os.environ.get(PUBLIC_ENV, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return on_space()
+
+
+PUBLIC_ENV = "T5STUDIO_PUBLIC"
+
+
+def on_space() -> bool:
+    """True on a Hugging Face Space, tested as gradio does (SYSTEM=spaces and SPACE_ID).
+
+    SPACE_ID alone is not enough: elsewhere gradio would "mock" OAuth sign-in with the server's own
+    Hub login, which must never stand in for a visitor's token.
+    """
+    return os.environ.get("SYSTEM") == "spaces" and bool(os.environ.get("SPACE_ID"))

@@ -27,7 +27,7 @@ from transformers import (
 from transformers.trainer_callback import PrinterCallback
 
 from engine import prompts, runs, store
-from engine.config import OPTIMIZERS, TrainConfig
+from engine.config import OPTIMIZERS, TrainConfig, train_limits
 from engine.csvdata import load_pairs
 from engine.generation import resolve_source
 from engine.hub import is_reachable
@@ -59,16 +59,24 @@ class TrainOutcome:
 class ProgressCallback(TrainerCallback):
     """Writes progress to the run and stops at the next step when asked or when the loss is not finite."""
 
-    def __init__(self, run: "runs.Run", stop_event: threading.Event = None, is_main: bool = True):
+    def __init__(self, run: "runs.Run", stop_event: threading.Event = None, is_main: bool = True,
+                 minutes: float = 0):
         self.run = run
         self.stop_event = stop_event or threading.Event()
         self.is_main = is_main
         self.started = time.monotonic()
+        self.minutes = minutes  # the time limit (0 = none)
         self.non_finite = None  # the bad value, when the loss diverged
         self.stopped_by_user = False
+        self.stopped_for_time = False
 
     def stop_requested(self) -> bool:
         return self.stop_event.is_set() or (self.run.folder / STOP_FILE).exists()
+
+    def check_stop(self) -> None:
+        """Between the phases before training (reading, loading, tokenizing): end now if asked to."""
+        if self.stop_requested():
+            raise StoppedBeforeTraining()
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.started = time.monotonic()
@@ -77,7 +85,11 @@ class ProgressCallback(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         if self.stop_requested():
             self.stopped_by_user = True
+        elif self.minutes and time.monotonic() - self.started > self.minutes * 60:
+            self.stopped_for_time = True
+        if self.stopped_by_user or self.stopped_for_time:
             control.should_training_stop = True
+            control.should_evaluate = False  # a stop means now, not after one more pass over the validation rows
         return control
 
     def on_log(self, args, state, control, logs=None, **kwargs):
@@ -102,6 +114,10 @@ class ProgressCallback(TrainerCallback):
         append_jsonl(self.run.trainer_log_path, record)
         shown = ", ".join(f"{k}={_short(v)}" for k, v in record.items() if k not in ("time", "max_steps"))
         self.run.log(shown)
+
+
+class StoppedBeforeTraining(Exception):
+    """Stop was pressed before the first training step: there is nothing to save."""
 
 
 def _short(value):
@@ -170,30 +186,39 @@ def unknown_share(tokenizer, texts: list) -> float:
 
 # Data ---------------------------------------------------------------------------------------
 
+def _validation_count(rows: int, validation_split: float) -> int:
+    return max(1, int(round(rows * validation_split))) if validation_split > 0 else 0
+
+
 def split_rows(frame, validation_split: float, seed: int) -> tuple:
     """(train, validation) frames; the validation part is empty when the split is 0."""
     shuffled = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-    n_val = int(round(len(shuffled) * validation_split)) if validation_split > 0 else 0
-    if validation_split > 0:
-        n_val = max(1, n_val)
+    n_val = _validation_count(len(shuffled), validation_split)
     train, val = shuffled.iloc[n_val:], shuffled.iloc[:n_val]
     if len(train) < MIN_TRAIN_ROWS:
         raise StudioError("train.too_few_rows", rows=len(frame), needed=MIN_TRAIN_ROWS + n_val)
     return train.reset_index(drop=True), val.reset_index(drop=True)
 
 
-def tokenize_frame(frame, tokenizer, config: TrainConfig):
-    """Tokenize once, in batch, without padding: the collator pads each batch to its own longest row."""
+TOKENIZE_ROWS = 5000  # rows tokenized between two looks at the stop button
+
+
+def tokenize_frame(frame, tokenizer, config: TrainConfig, check_stop=None):
+    """Tokenize once, in batches, without padding: the collator pads each batch to its own longest row."""
     from datasets import Dataset
 
-    inputs = tokenizer(list(frame["Input"]), max_length=config.max_input_length, truncation=True)
-    labels = tokenizer(text_target=list(frame["Output"]), max_length=config.max_target_length, truncation=True)
-    return Dataset.from_dict({
-        "input_ids": inputs["input_ids"],
-        "attention_mask": inputs["attention_mask"],
-        "labels": labels["input_ids"],
-        "length": [len(ids) for ids in inputs["input_ids"]],  # lets the sampler group similar lengths
-    })
+    columns = {"input_ids": [], "attention_mask": [], "labels": []}
+    for start in range(0, len(frame), TOKENIZE_ROWS):
+        if check_stop:
+            check_stop()
+        part = frame.iloc[start : start + TOKENIZE_ROWS]
+        inputs = tokenizer(list(part["Input"]), max_length=config.max_input_length, truncation=True)
+        labels = tokenizer(text_target=list(part["Output"]), max_length=config.max_target_length, truncation=True)
+        columns["input_ids"] += inputs["input_ids"]
+        columns["attention_mask"] += inputs["attention_mask"]
+        columns["labels"] += labels["input_ids"]
+    columns["length"] = [len(ids) for ids in columns["input_ids"]]  # lets the sampler group similar lengths
+    return Dataset.from_dict(columns)
 
 
 # Training -----------------------------------------------------------------------------------
@@ -202,9 +227,22 @@ def steps_per_epoch(rows: int, config: TrainConfig, world_size: int) -> int:
     return max(1, math.ceil(rows / (config.batch_size * world_size)) // config.grad_accum)
 
 
+def total_steps(train_rows: int, config: TrainConfig, world_size: int) -> int:
+    return config.max_steps or max(1, math.ceil(steps_per_epoch(train_rows, config, world_size) * config.epochs))
+
+
+def check_budget(rows: int, train_rows: int, config: TrainConfig, world_size: int) -> None:
+    """Refuse a training bigger than this server allows (train_limits), saying what to change."""
+    limits = train_limits()
+    if rows > limits.rows:
+        raise StudioError("train.too_many_rows", rows=rows, limit=limits.rows)
+    steps = total_steps(train_rows, config, world_size)
+    if steps > limits.steps:
+        raise StudioError("train.too_many_steps", steps=steps, limit=limits.steps)
+
+
 def training_arguments(config: TrainConfig, run_folder: Path, train_rows: int, has_eval: bool, world_size: int):
-    per_epoch = steps_per_epoch(train_rows, config, world_size)
-    total = config.max_steps or max(1, math.ceil(per_epoch * config.epochs))
+    total = total_steps(train_rows, config, world_size)
     eval_every = config.eval_every or max(1, total // 10)
     use_bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     return Seq2SeqTrainingArguments(
@@ -303,8 +341,14 @@ def train(config: TrainConfig, owner: str = "", stop_event: threading.Event = No
     run = _share_run(state, config, owner, resume_run_id)
     if on_run:
         on_run(run)
+    progress = ProgressCallback(run, stop_event, is_main=state.is_main_process, minutes=train_limits().minutes)
     try:
-        return _train_in_run(config, run, state, stop_event, extra_callbacks or [], resume_run_id, allow_paths)
+        return _train_in_run(config, run, state, progress, extra_callbacks or [], resume_run_id, allow_paths)
+    except StoppedBeforeTraining:
+        note = text("train.stopped_before_training")
+        if state.is_main_process:
+            run.finish("stopped", error=note)
+        return TrainOutcome(config.name, "", "stopped", run.id, warnings=[note])
     except BaseException as exc:
         explained = explain_os_error(exc)  # disk full, unwritable folder: say so in plain words
         if state.is_main_process:
@@ -334,7 +378,7 @@ def _load_base_shared(base, texts, config, run, state, allow_paths=True):
     return model, tokenizer
 
 
-def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id, allow_paths=True) -> TrainOutcome:
+def _train_in_run(config, run, state, progress, extra_callbacks, resume_run_id, allow_paths=True) -> TrainOutcome:
     frame = table_rows = None
     warnings = []
     checkpoint = None
@@ -348,6 +392,9 @@ def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id
         table_rows = {"data_rows": len(frame), "data_sha256": table.sha256}
         warnings += [text(key, **params) for key, params in table.warnings]
     texts = list(frame["Input"]) + list(frame["Output"]) if frame is not None else []
+    if frame is not None and not config.save_only:
+        check_budget(len(frame), len(frame) - _validation_count(len(frame), config.validation_split), config, state.num_processes)
+    progress.check_stop()
     base = str(checkpoint) if checkpoint else config.base
     # A resumed run loads its own checkpoint folder, whatever visitors may open.
     model, tokenizer = _load_base_shared(base, texts, config, run, state, allow_paths or checkpoint is not None)
@@ -355,6 +402,7 @@ def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id
         share = unknown_share(tokenizer, texts)
         if share > UNKNOWN_WARN_SHARE:
             warnings.append(text("train.unknown_tokens", percent=f"{share * 100:.0f}"))
+    progress.check_stop()
     if frame is not None:
         frame = with_model_inputs(frame, model, tokenizer)
     for warning in warnings:
@@ -365,10 +413,10 @@ def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id
         return _save(model, tokenizer, None, config, run, state, meta, "finished", {}, warnings)
 
     train_rows, val_rows = split_rows(frame, config.validation_split, config.seed)
-    train_set = tokenize_frame(train_rows, tokenizer, config)
-    eval_set = tokenize_frame(val_rows, tokenizer, config) if len(val_rows) else None
+    train_set = tokenize_frame(train_rows, tokenizer, config, progress.check_stop)
+    eval_set = tokenize_frame(val_rows, tokenizer, config, progress.check_stop) if len(val_rows) else None
+    progress.check_stop()
     args = training_arguments(config, run.folder, len(train_set), eval_set is not None, state.num_processes)
-    progress = ProgressCallback(run, stop_event, is_main=state.is_main_process)
     callbacks = [progress, *extra_callbacks]
     if config.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
@@ -386,14 +434,17 @@ def _train_in_run(config, run, state, stop_event, extra_callbacks, resume_run_id
     if progress.non_finite is not None:
         raise StudioError("train.non_finite_loss", value=progress.non_finite)
     metrics = {"train_loss": result.training_loss, "steps": trainer.state.global_step}
-    if eval_set is not None:
+    stopped = progress.stopped_by_user or progress.stopped_for_time
+    if eval_set is not None and not stopped:  # after a Stop the user wants the model now, not a long evaluation
         eval_metrics = trainer.evaluate()
         if not math.isfinite(eval_metrics.get("eval_loss", 0.0)):
             raise StudioError("train.non_finite_loss", value=eval_metrics["eval_loss"])
         metrics["eval_loss"] = eval_metrics["eval_loss"]
-    status = "stopped" if progress.stopped_by_user else "finished"
-    if status == "stopped":
+    status = "stopped" if stopped else "finished"
+    if progress.stopped_by_user:
         warnings.append(text("train.stopped_by_user"))
+    elif progress.stopped_for_time:
+        warnings.append(text("train.stopped_for_time", minutes=f"{progress.minutes:g}"))
     meta["data_rows_train"], meta["data_rows_validation"] = len(train_rows), len(val_rows)
     return _save(model, tokenizer, trainer, config, run, state, meta, status, metrics, warnings)
 

@@ -10,7 +10,8 @@ import gradio as gr
 
 from engine import catalog, hub, store
 from engine.messages import text
-from tabs.common import escape, guarded, on_space, t
+from engine.paths import on_space
+from tabs.common import escape, guarded, t
 
 ALL = "all"
 LANGUAGES = ("ja", "en", "de", "fr", "ro")  # the ones with a name in locales; the engine takes any code

@@ -2,7 +2,6 @@
 import functools
 import html
 import logging
-import os
 import re
 import secrets
 import shutil
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from engine import paths, runs
+from engine import paths, runs, turns
 from engine.messages import LANGUAGES, StudioError, explain_os_error, text, texts
 
 log = logging.getLogger("t5studio")
@@ -76,34 +75,46 @@ def guarded_gen(fn):
     return wrapper
 
 
+# Generation handlers (Try, Evaluate, distractors) may run side by side: engine.turns serves their
+# model calls in fair turns, so a short request is not stuck behind a long one. Adding a vector
+# set stays one at a time in the "heavy" slot (it holds a whole set in memory).
+GENERATE = {"concurrency_id": "generate", "concurrency_limit": 4}
+HEAVY = {"concurrency_id": "heavy", "concurrency_limit": 1}
+
+
+def visitor_request(fn):
+    """Run a handler as its visitor's request (engine.turns): fair turns, a budget, and cancel.
+
+    The handler must take a gr.Request, which gradio fills in."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        request = next((a for a in (*args, *kwargs.values()) if isinstance(a, gr.Request)), None)
+        with turns.request(owner_key(None, request) if request is not None else ""):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def cancel_button(api_name, events: list) -> gr.Button:
+    """A button that ends this visitor's running request at its next turn (and drops queued ones)."""
+    button = gr.Button(t("turns.cancel"), variant="stop", size="sm", min_width=100)
+    button.click(cancel_request, None, None, api_name=api_name, concurrency_limit=None, cancels=events)
+    return button
+
+
+def cancel_request(request: gr.Request) -> None:
+    """Inputs: none (the visitor is known by their session) / Outputs: a notice"""
+    if turns.cancel(owner_key(None, request)):
+        gr.Info(text("turns.cancel_sent"))
+    else:
+        gr.Info(text("turns.nothing_to_cancel"))
+
+
 def session_key(request: gr.Request) -> str:
     """A key for this browser session; uploads and results are kept apart per key."""
     key = getattr(request, "session_hash", None) or secrets.token_hex(8)
     return "".join(ch for ch in key if ch.isalnum())[:64] or secrets.token_hex(8)
-
-
-def public_mode() -> bool:
-    """Whether visitors may be strangers to each other: each sees only their own runs, and no one may
-    open server folders. T5STUDIO_PUBLIC=1 or 0 decides; unset, a Space is public. `python app.py`
-    sets it when the app listens beyond this machine or opens a share link (see app.py)."""
-    value = os.environ.get(PUBLIC_ENV, "").strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    return on_space()
-
-
-PUBLIC_ENV = "T5STUDIO_PUBLIC"
-
-
-def on_space() -> bool:
-    """True on a Hugging Face Space, tested as gradio does (SYSTEM=spaces and SPACE_ID).
-
-    SPACE_ID alone is not enough: elsewhere gradio would "mock" OAuth sign-in with the server's own
-    Hub login, which must never stand in for a visitor's token.
-    """
-    return os.environ.get("SYSTEM") == "spaces" and bool(os.environ.get("SPACE_ID"))
 
 
 # Who started a run. A browser keeps one owner key across reloads (a BrowserState in its local

@@ -6,7 +6,8 @@ from engine import csvdata
 from engine.evaluation import MAX_ROWS, combined_rows, comparison_table, evaluate_models
 from engine.messages import StudioError, text
 from engine.metrics import HIGHER_IS_BETTER, is_distractor_metric
-from tabs.common import browser_owner, escape, guarded, owner_key, result_file, stash_upload, t
+from tabs.common import (GENERATE, browser_owner, cancel_button, escape, guarded, owner_key, result_file,
+                          stash_upload, t, visitor_request)
 from tabs.try_t5 import model_choices, settings_from_widgets, settings_widgets
 
 MAX_MODELS = 4  # each model is a full generation pass over the file
@@ -29,7 +30,9 @@ def create_tab(shared: dict) -> None:
             with gr.Accordion(t("evaluate.settings"), open=False):
                 gr.Markdown(t("evaluate.settings_info"))
                 settings = settings_widgets()
-            run = gr.Button(t("evaluate.run"), variant="primary")
+            with gr.Row():
+                run = gr.Button(t("evaluate.run"), variant="primary", scale=3)
+                cancel_slot = gr.Column(scale=1, min_width=100)
     summary = gr.Markdown()
     comparison = gr.Dataframe(label=t("evaluate.comparison"), interactive=False, wrap=True)
     plot = gr.Plot(label=t("evaluate.plot"))
@@ -40,8 +43,10 @@ def create_tab(shared: dict) -> None:
 
     refresh.click(refresh_models, [models], [models], api_name="evaluate_refresh_models")
     shared["demo"].load(refresh_models, [models], [models], api_name=False)
-    run.click(run_evaluation, [upload, models, *settings], [summary, comparison, plot, rows, download],
-              api_name="evaluate", concurrency_id="heavy", concurrency_limit=1)
+    event = run.click(run_evaluation, [upload, models, *settings], [summary, comparison, plot, rows, download],
+                      api_name="evaluate", **GENERATE)
+    with cancel_slot:
+        cancel_button(False, [event])
 
 
 def refresh_models(current=None):
@@ -51,6 +56,7 @@ def refresh_models(current=None):
 
 
 @guarded
+@visitor_request
 def run_evaluation(upload, models, request: gr.Request, progress=gr.Progress(), *settings):
     """Inputs: CSV, models, settings / Outputs: summary, comparison, plot, per-row table, download"""
     # gradio injects Request and Progress only into parameters before *args, so they come first.

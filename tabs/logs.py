@@ -12,7 +12,8 @@ import gradio as gr
 from engine import runlog_view, runs
 from engine.csvdata import write_download
 from engine.messages import text
-from tabs.common import browser_owner, escape, guarded, owner_key, public_mode, result_file, t
+from engine.paths import public_mode
+from tabs.common import browser_owner, escape, guarded, owner_key, result_file, t
 
 ACTIVITY_SECONDS = 10  # how often the "running now" line is refreshed; every open page polls
 ALL = "all"

@@ -12,8 +12,8 @@ from engine.csvdata import guess_column, read_table, select_columns
 from engine.hub import is_offline
 from engine.jobs import JOBS, progress
 from engine.messages import StudioError, finite_number, text
-from engine.paths import SAMPLES_DIR
-from tabs.common import (browser_owner, escape, guarded, guarded_gen, owner_key, public_mode, remember_owner,
+from engine.paths import SAMPLES_DIR, public_mode
+from tabs.common import (browser_owner, escape, guarded, guarded_gen, owner_key, remember_owner,
                          session_folder, stash_upload, t)
 from tabs.guide import glossary_info, glossary_link
 

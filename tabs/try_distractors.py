@@ -9,7 +9,7 @@ from engine import csvdata, store
 from engine.distractors import N_RANGE, check_n, distractors_csv, make_distractors
 from engine.messages import text
 from engine.paths import BUNDLED_BASE
-from tabs.common import escape, guarded, owner_key, result_file, stash_upload, t
+from tabs.common import GENERATE, escape, guarded, owner_key, result_file, stash_upload, t, visitor_request
 
 PREVIEW_ROWS = 200
 MAX_WORD_CHARS = 100
@@ -47,9 +47,9 @@ def create_section(shared: dict) -> None:
 
     shared["demo"].load(refresh_models, [model], [model], api_name=False)
     gr.on([run.click, english.submit, correct.submit], make_single, [english, correct, count, model],
-          [table, notes], api_name="distractors", concurrency_id="heavy", concurrency_limit=1)
+          [table, notes], api_name="distractors", **GENERATE)
     run_csv.click(make_batch, [upload, count, model], [summary, batch, download], api_name="distractors_csv",
-                  concurrency_id="heavy", concurrency_limit=1)
+                  **GENERATE)
 
 
 def refresh_models(current=""):
@@ -63,7 +63,8 @@ def source_label(source: str) -> str:
 
 
 @guarded
-def make_single(english, correct, n, model):
+@visitor_request
+def make_single(english, correct, n, model, request: gr.Request = None):
     """Inputs: English word, correct translation(s), N, model ("" = vectors only) / Outputs: ranked table, notes"""
     found = make_distractors(english or "", correct or "", 5 if n is None else n, model or "", allow_paths=False)
     frame = pd.DataFrame({
@@ -82,6 +83,7 @@ def make_single(english, correct, n, model):
 
 
 @guarded
+@visitor_request
 def make_batch(upload, n, model, request: gr.Request = None, progress=gr.Progress()):
     """Inputs: CSV (Input[, Correct]), N, model / Outputs: summary, table, download"""
     path = stash_upload(upload, request)

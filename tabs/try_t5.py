@@ -12,7 +12,8 @@ from engine.paths import BUNDLED_BASE
 from engine.prompts import model_inputs
 from engine.messages import StudioError, finite_number, text
 from tabs import try_distractors
-from tabs.common import browser_owner, escape, guarded, owner_key, result_file, stash_upload, t
+from tabs.common import (GENERATE, browser_owner, cancel_button, escape, guarded, owner_key, result_file,
+                          stash_upload, t, visitor_request)
 
 PREVIEW_ROWS = 200  # rows shown on the page; the download has them all
 MAX_INPUT_CHARS = 2000
@@ -71,6 +72,7 @@ def create_tab(shared: dict) -> None:
         model = gr.Dropdown(label=t("try.model"), info=t("try.model_info"), choices=model_choices(),
                             value=None, allow_custom_value=True, scale=4)
         refresh = gr.Button(t("try.refresh"), size="sm", scale=1, min_width=120)
+        cancel_row = gr.Column(scale=1, min_width=100)
     with gr.Accordion(t("try.settings"), open=False):
         settings = settings_widgets()
     with gr.Tabs():
@@ -92,10 +94,12 @@ def create_tab(shared: dict) -> None:
 
     refresh.click(refresh_models, [model], [model], api_name="try_refresh_models")
     shared["demo"].load(refresh_models, [model], [model], api_name=False)
-    gr.on([run_one.click, source.submit], generate_single, [model, source, *settings], [outputs],
-          api_name="try_generate", concurrency_id="heavy", concurrency_limit=1)
-    run_many.click(generate_multiple, [model, upload, *settings], [summary, table, download],
-                   api_name="try_generate_csv", concurrency_id="heavy", concurrency_limit=1)
+    single = gr.on([run_one.click, source.submit], generate_single, [model, source, *settings], [outputs],
+                   api_name="try_generate", **GENERATE)
+    many = run_many.click(generate_multiple, [model, upload, *settings], [summary, table, download],
+                          api_name="try_generate_csv", **GENERATE)
+    with cancel_row:
+        cancel_button("cancel", [single, many])
 
 
 def refresh_models(current=None):
@@ -106,7 +110,8 @@ def refresh_models(current=None):
 
 
 @guarded
-def generate_single(model, source, *settings):
+@visitor_request
+def generate_single(model, source, request: gr.Request, *settings):
     """Inputs: model, input text, settings / Outputs: outputs table (rank, output, score)"""
     if not model:
         raise StudioError("generation.no_model")
@@ -131,6 +136,7 @@ def generate_single(model, source, *settings):
 
 
 @guarded
+@visitor_request
 def generate_multiple(model, upload, request: gr.Request, progress=gr.Progress(), *settings):
     """Inputs: model, CSV upload, settings / Outputs: summary, table, download (a batch run is recorded)"""
     # gradio injects Request and Progress only into parameters before *args, so they come first.

@@ -18,7 +18,7 @@ import gradio as gr
 from engine import vectors, vectors_plot
 from engine.messages import StudioError, text
 from engine.vectors_train import VectorTrainConfig
-from tabs.common import browser_owner, escape, guarded, owner_key, result_file, stash_upload, t
+from tabs.common import HEAVY, browser_owner, escape, guarded, owner_key, result_file, stash_upload, t
 
 NEIGHBOURS_IN_PICTURE = 5  # per query word in the similarity picture; more crowds the labels
 QUERY_CONCURRENCY = 2  # lookups take milliseconds and only read shared arrays
@@ -113,9 +113,8 @@ def create_tab(shared: dict) -> None:
 
     gr.Markdown(t("word2vec.credit"))
 
-    # Wiring. Queries are light and read-only; adding a set is heavy and shares the app's slot.
+    # Wiring. Queries are light and read-only; adding a set is heavy: one at a time (tabs.common.HEAVY).
     light = dict(concurrency_limit=QUERY_CONCURRENCY)
-    heavy = dict(concurrency_id="heavy", concurrency_limit=1)
     similarity_io = dict(fn=similarity, inputs=[word1, word2, source], outputs=[score, sim_notes, sim_picture])
     gr.on([sim_button.click, word2.submit], api_name="similarity", **similarity_io, **light)
     near_io = dict(fn=most_similar, inputs=[word, topn, source], outputs=[near_table, near_notes, near_picture])
@@ -127,11 +126,11 @@ def create_tab(shared: dict) -> None:
     gr.on([odd_button.click, odd_words.submit], api_name="doesnt_match", **odd_io, **light)
     refresh.click(refresh_sources, [source], [source], api_name="sources")
     upload_button.click(upload_vectors, [upload_file, upload_name], [add_status, source],
-                        api_name="upload_vectors", **heavy)
+                        api_name="upload_vectors", **HEAVY)
     train_button.click(train_vectors, [corpus_file, train_name, vector_size, window, min_count, method, epochs],
-                       [add_status, source], api_name="train_vectors", **heavy)
+                       [add_status, source], api_name="train_vectors", **HEAVY)
     hub_button.click(hub_vectors, [hub_repo, hub_filename, hub_name], [add_status, source],
-                     api_name="hub_vectors", **heavy)
+                     api_name="hub_vectors", **HEAVY)
     shared["word2vec.source"] = source
     browser_owner(shared)  # vector sets are recorded under this browser's owner key
 

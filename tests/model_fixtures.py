@@ -38,6 +38,7 @@ def build_trained_tiny(folder: Path, steps: int = 100, seed: int = 0) -> Path:
     labels = tok([p[1] for p in PAIRS], padding=True, return_tensors="pt")["input_ids"]
     labels[labels == tok.pad_token_id] = -100
     model.train()
+    loss = torch.tensor(float("nan"))
     for _ in range(steps):
         loss = model(**inputs, labels=labels).loss
         loss.backward()
@@ -51,7 +52,7 @@ def build_trained_tiny(folder: Path, steps: int = 100, seed: int = 0) -> Path:
 
     write_json(folder / "run.json", {
         "status": "finished", "base_model": "scratch", "size": "tiny", "data_rows": len(PAIRS),
-        "settings": {"steps": steps, "learning_rate": 3e-3}, "metrics": {"train_loss": round(loss.item(), 4)},
+        "settings": {"steps": steps, "learning_rate": 3e-3}, "metrics": {"train_loss": round(loss.item(), 4)} if steps else {},
     })
     return folder
 
@@ -69,3 +70,21 @@ def stored_model(home, tiny_model_dir) -> str:
 
     shutil.copytree(tiny_model_dir, paths.models_dir() / MODEL_NAME)
     return MODEL_NAME
+
+
+UNTRAINED_NAME = "untrained-test"
+
+
+@pytest.fixture(scope="session")
+def untrained_model_dir(tmp_path_factory) -> Path:
+    """A tiny T5 that was never trained: it almost never writes its end token, so every output runs
+    to the longest length allowed (the most work a visitor can ask for)."""
+    return build_trained_tiny(tmp_path_factory.mktemp("untrained") / UNTRAINED_NAME, steps=0)
+
+
+@pytest.fixture
+def untrained_model(home, untrained_model_dir) -> str:
+    from engine import paths
+
+    shutil.copytree(untrained_model_dir, paths.models_dir() / UNTRAINED_NAME)
+    return UNTRAINED_NAME

@@ -211,15 +211,3 @@ def test_try_tab_distractor_api(client, stored_model, tmp_path):
     assert "2 行" in summary and batch["headers"][:4] == ["Input", "Correct", "distractor_1", "distractor_2"]
     frame = pd.read_csv(download, encoding="utf-8-sig", dtype=str)
     assert list(frame["Input"]) == ["dog", "'=cmd"]  # formula escaped for Excel
-
-
-def test_distractor_handlers_run_in_the_heavy_slot(home):
-    import gradio as gr
-
-    from tabs import try_t5
-
-    with gr.Blocks() as demo:
-        try_t5.create_tab({"demo": demo})
-    for name in ("distractors", "distractors_csv"):
-        [fn] = [fn for fn in demo.fns.values() if fn.api_name == name]
-        assert (fn.concurrency_id, fn.concurrency_limit) == ("heavy", 1)

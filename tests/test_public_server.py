@@ -10,7 +10,8 @@ from gradio_client import Client, handle_file
 
 from tabs import train
 from tests.launching import served, single_tab_blocks
-from tests.model_fixtures import stored_model, tiny_model_dir  # noqa: F401 - fixtures
+from tests.model_fixtures import (stored_model, tiny_model_dir, untrained_model,  # noqa: F401 - fixtures
+                                  untrained_model_dir)
 
 PAIRS = Path(__file__).parent / "data" / "pairs.csv"
 
@@ -240,3 +241,45 @@ def _alice_trains_and_bob_tries_to_interfere(url, alice):
             break
         time.sleep(0.5)
     assert runs.load_run(running.run.id)["status"] == "stopped"
+
+
+def test_in_public_mode_a_visitors_largest_batch_does_not_hold_up_anothers_word(monkeypatch, home, untrained_model,
+                                                                                tmp_path):
+    """Alice sends the largest batch public mode allows, to a model that writes every output to full
+    length; Bob's one word, asked a moment later, is answered within 30 s while Alice's batch still
+    runs. Bob cannot cancel it; Alice can."""
+    import time
+
+    from engine import turns
+    from tabs import try_t5
+
+    monkeypatch.setenv("T5STUDIO_PUBLIC", "1")
+    beams, tokens = 64, turns.PUBLIC.row_work // 64
+    rows = turns.PUBLIC.work // turns.PUBLIC.row_work
+    words = tmp_path / "words.csv"
+    words.write_text("Input\n" + "".join(f"word{i}\n" for i in range(rows)), encoding="utf-8")
+    largest = ["beam", 50, tokens, beams, 2, 1.0, 1.0, 50, 1.0, 1.0, 0, 42]
+    with served(single_tab_blocks(try_t5)) as (url, alice):
+        bob = Client(url, verbose=False)
+        with pytest.raises(Exception, match="上限"):  # one row more is refused at once, before any work
+            words_over = tmp_path / "over.csv"
+            words_over.write_text(words.read_text() + "one-more\n", encoding="utf-8")
+            alice.predict(untrained_model, handle_file(str(words_over)), *largest, api_name="/try_generate_csv")
+        batch = alice.submit(untrained_model, handle_file(str(words)), *largest, api_name="/try_generate_csv")
+        time.sleep(3)
+        assert not batch.done()
+        asked = time.monotonic()
+        outputs = bob.predict(untrained_model, "dog", *GREEDY, api_name="/try_generate")
+        waited = time.monotonic() - asked
+        assert outputs["headers"] and waited < 30
+        assert not batch.done(), "Alice's batch ended before Bob's word: nothing was shown"
+        bob.predict(api_name="/cancel")
+        time.sleep(1)
+        assert not batch.done()
+        alice.predict(api_name="/cancel")
+        ended = time.monotonic()
+        while not batch.done() and time.monotonic() - ended < 30:
+            time.sleep(0.2)
+        assert batch.done()
+        with pytest.raises(Exception):
+            batch.result()

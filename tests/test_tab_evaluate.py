@@ -71,12 +71,3 @@ def test_score_plot_uses_a_japanese_font():
     rows = score_rows(["a"], ["ねこ"], ["ねこ"])
     evaluate.score_plot([EvaluationResult(model="m", rows=rows, metrics={})])
     assert rcParams["font.family"][0] in ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic")
-
-
-def test_evaluate_runs_in_the_heavy_slot():
-    import gradio as gr
-
-    with gr.Blocks() as demo:
-        evaluate.create_tab({"demo": demo})
-    [fn] = [fn for fn in demo.fns.values() if fn.api_name == "evaluate"]
-    assert (fn.concurrency_id, fn.concurrency_limit) == ("heavy", 1)

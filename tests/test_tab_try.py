@@ -87,13 +87,3 @@ def test_refresh_lists_stored_models(client, stored_model):
 def test_server_folders_cannot_be_chosen_as_models(client, tiny_model_dir):
     with pytest.raises(AppError, match="見つかりません"):
         client.predict(str(tiny_model_dir), "dog", *BEAM3, api_name="/try_generate")
-
-
-def test_heavy_handlers_share_one_bounded_slot():
-    import gradio as gr
-
-    with gr.Blocks() as demo:
-        try_t5.create_tab({"demo": demo})
-    heavy = [fn for fn in demo.fns.values() if fn.api_name in ("try_generate", "try_generate_csv")]
-    assert len(heavy) == 2
-    assert {(fn.concurrency_id, fn.concurrency_limit) for fn in heavy} == {("heavy", 1)}

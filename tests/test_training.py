@@ -280,3 +280,91 @@ def test_gradient_accumulation_keeps_the_loss_scale(home):
         losses = [r["loss"] for r in read_jsonl(Path(outcome.path) / "trainer_log.jsonl") if "loss" in r]
         first[outcome.name] = losses[0]
     assert 0.67 < first["halves"] / first["whole"] < 1.5, first
+
+
+# ---------------------------------------------------------------- budgets and stops (public Space)
+
+def test_public_mode_refuses_a_training_that_would_hold_the_slot_for_days(home, monkeypatch, tmp_path):
+    from engine.config import PUBLIC_LIMITS
+
+    monkeypatch.setenv("T5STUDIO_PUBLIC", "1")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("Input,Output\n" + "".join(f"w{i},ね{i}\n" for i in range(100)), encoding="utf-8")
+    # 80 training rows at batch 1 are 80 steps an epoch; the form accepts up to 1000 epochs.
+    epochs = PUBLIC_LIMITS.steps // 80 + 1
+    with pytest.raises(StudioError) as caught:
+        train(config("forever", csv=str(rows), max_steps=0, epochs=epochs, batch_size=1, validation_split=0.2))
+    assert caught.value.key == "train.too_many_steps"
+    assert "バッチサイズを大きく" in caught.value.message()
+    assert not store.model_names()
+    monkeypatch.setenv("T5STUDIO_PUBLIC", "0")
+    assert train(config("fine-locally", max_steps=2)).status == "finished"
+
+
+def test_public_mode_caps_the_rows_of_one_training(home, monkeypatch, tmp_path):
+    from engine import config as config_module
+
+    monkeypatch.setenv("T5STUDIO_PUBLIC", "1")
+    monkeypatch.setattr(config_module, "PUBLIC_LIMITS", config_module.TrainLimits(steps=100, rows=10, minutes=60))
+    with pytest.raises(StudioError, match="上限 10 行"):
+        train(config("too-many-rows"))
+
+
+def test_stop_before_training_began_saves_nothing_and_says_so(home):
+    asked = threading.Event()
+    asked.set()  # Stop pressed while the data was still being read
+    outcome = train(config("early-stop", max_steps=50), stop_event=asked)
+    assert outcome.status == "stopped" and outcome.path == "" and "保存していません" in outcome.warnings[0]
+    assert "early-stop" not in store.model_names()
+    record = runs.load_run(outcome.run_id)
+    assert record["status"] == "stopped" and "保存していません" in record["error"]
+
+
+def test_stop_is_seen_while_tokenizing():
+    import pandas as pd
+
+    from engine.training import StoppedBeforeTraining, TOKENIZE_ROWS, tokenize_frame
+    from engine.scratch import build_scratch
+
+    _model, tokenizer = build_scratch(["dog いぬ"] * 10, "tiny")
+    frame = pd.DataFrame({"Input": ["dog"] * (3 * TOKENIZE_ROWS), "Output": ["いぬ"] * (3 * TOKENIZE_ROWS)})
+    looks = []
+
+    def stop_on_second_look():
+        looks.append(1)
+        if len(looks) == 2:
+            raise StoppedBeforeTraining()
+
+    with pytest.raises(StoppedBeforeTraining):
+        tokenize_frame(frame, tokenizer, TrainConfig(), stop_on_second_look)
+    assert len(looks) == 2  # the first chunk was done, the second was never started
+
+
+def test_after_a_stop_the_validation_rows_are_not_evaluated_again(home):
+    class StopAtStepThree(TrainerCallback):
+        def __init__(self, event):
+            self.event = event
+
+        def on_step_begin(self, args, state, control, **kwargs):
+            if state.global_step == 2:
+                self.event.set()
+
+    event = threading.Event()
+    # eval_every=3: without the fix, the stop at step 3 would still evaluate, then evaluate once more.
+    outcome = train(config("stop-no-eval", max_steps=50, eval_every=3), stop_event=event,
+                    extra_callbacks=[StopAtStepThree(event)])
+    assert outcome.status == "stopped" and outcome.steps == 3
+    records = read_jsonl(Path(outcome.path) / "trainer_log.jsonl")
+    assert not [r for r in records if "eval_loss" in r]
+    assert "eval_loss" not in outcome.metrics
+
+
+def test_a_training_over_its_time_limit_stops_and_keeps_its_model(home, monkeypatch):
+    from engine import config as config_module
+
+    monkeypatch.setenv("T5STUDIO_PUBLIC", "1")
+    monkeypatch.setattr(config_module, "PUBLIC_LIMITS", config_module.TrainLimits(steps=1000, rows=100, minutes=0.02))
+    outcome = train(config("timed", max_steps=1000, eval_every=500))
+    assert outcome.status == "stopped" and 1 <= outcome.steps < 1000
+    assert any("時間が上限の 0.02 分" in w for w in outcome.warnings)
+    assert store.load_meta("timed")["status"] == "stopped"
