@@ -1,10 +1,13 @@
 """T5 Studio: compose the tabs and launch. Run `python app.py`; it works offline."""
 import argparse
+import logging
 import os
+import threading
+import time
 
 import gradio as gr
 
-from engine import runs, store, vectors_io
+from engine import runs, storage, store, vectors_io
 from engine.paths import PUBLIC_ENV
 from tabs import catalog, evaluate, guide, logs, train, try_t5, word2vec
 from tabs.common import launch_kwargs, t
@@ -20,6 +23,7 @@ TABS = (
     ("catalog", catalog),
     ("guide", guide),
 )
+log = logging.getLogger("t5studio")
 QUEUE_SIZE = 32  # requests waiting beyond this get "busy" instead of an endless wait
 
 
@@ -41,6 +45,21 @@ def build_app() -> gr.Blocks:
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+CLEAN_EVERY_SECONDS = 3600
+
+
+def keep_cleaning() -> None:
+    """Remove old uploads, downloads and abandoned checkpoints now and every hour (engine.storage)."""
+
+    def loop():
+        while True:
+            try:
+                storage.clean()
+            except OSError:
+                log.exception("cleanup failed; trying again in an hour")
+            time.sleep(CLEAN_EVERY_SECONDS)
+
+    threading.Thread(target=loop, name="cleanup", daemon=True).start()
 
 
 def main(argv=None) -> None:
@@ -54,6 +73,7 @@ def main(argv=None) -> None:
     # otherwise, listening beyond this machine or sharing a link turns public mode on.
     if args.share or args.host not in LOOPBACK:
         os.environ.setdefault(PUBLIC_ENV, "1")
+    keep_cleaning()
     build_app().launch(server_name=args.host, server_port=args.port, share=args.share, **launch_kwargs())
 
 

@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from engine import runs
+from engine import runs, storage
 from engine.config import TrainConfig
 from engine.jsonio import read_jsonl
 from engine.messages import StudioError
@@ -45,6 +45,7 @@ class TrainingJobs:
     def start(self, config: TrainConfig, owner: str, allow_paths: bool = True) -> Job:
         config.check()
         check_new_name(config.name)  # refuse before the slot is taken
+        storage.check_room(owner)
         with self._lock:
             if self._current is not None and self._current.running:
                 raise StudioError("train.busy", name=self._current.config.name)

@@ -58,18 +58,33 @@ class ValidationErrors(StudioError):
         return "\n".join(f"・{e.message(lang)}" for e in self.errors)
 
 
+DISK_FULL_WORDS = ("no space left on device", "disk quota exceeded", "os error 28")
+
+
 def explain_os_error(exc: BaseException):
-    """A StudioError for the OS failures a user can act on (disk full, no permission), else None."""
+    """A StudioError for the OS failures a user can act on (disk full, no permission), else None.
+
+    Libraries that write through their own code (safetensors, tokenizers) raise their own
+    exception types with the OS's words inside, so the words count as much as the errno."""
     import errno
 
-    if not isinstance(exc, OSError):
-        return None
-    path = exc.filename or ""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StudioError("common.disk_full", path=path)
-    if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-        return StudioError("common.home_unwritable", path=path)
+    for cause in _causes(exc):
+        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            return StudioError("common.disk_full", path=cause.filename or "")
+        if any(words in str(cause).lower() for words in DISK_FULL_WORDS):
+            return StudioError("common.disk_full", path="")
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return StudioError("common.home_unwritable", path=exc.filename or "")
     return None
+
+
+def _causes(exc: BaseException):
+    """exc, then what it was raised from or while handling, without looping."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
 
 
 def finite_number(value, label: str, whole: bool = False):

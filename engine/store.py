@@ -74,6 +74,21 @@ def update_meta(name: str, **fields) -> dict:
     return meta
 
 
+def delete_model(name: str) -> None:
+    """Remove a stored model. It is renamed out of the list first, so a crash midway leaves a hidden
+    staging folder (cleaned at the next start), never a half-deleted model that is still listed."""
+    import os
+    import secrets
+    import shutil
+
+    folder = model_path(name)
+    if not folder.is_dir():
+        raise StudioError("store.not_found", name=name)
+    doomed = models_root() / f"{STAGING_PREFIX}{name}-{os.getpid()}-deleted{secrets.token_hex(4)}"
+    os.replace(folder, doomed)
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
 def check_new_name(name: str) -> str:
     name = check_name(name)
     if name == paths.BUNDLED_BASE:  # a stored model of that name could never be opened

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 from gensim.models import KeyedVectors
 
-from engine import runs, vectors_chive, vectors_io, vectors_text
+from engine import runs, storage, vectors_chive, vectors_io, vectors_text
 from engine.messages import StudioError, int_in_range, text
 
 DEFAULT_SOURCE = vectors_io.BUILTIN_NAME
@@ -223,6 +223,7 @@ def delete_source(name: str) -> None:
 def import_word2vec(path, name: str, kind: str = "upload", origin: str = "", owner: str = "") -> dict:
     """Check and store a word2vec text/binary file as a new set; never unpickles. Returns its meta."""
     vectors_io.check_new_name(name)  # fail before reading a big file
+    storage.check_room(owner)
     parsed = vectors_io.read_word2vec(path)
     meta = {
         "kind": kind,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import runs, vectors_io, vectors_text
+from engine import runs, storage, vectors_io, vectors_text
 from engine.csvdata import ENCODINGS_TRIED, decode_bytes
 from engine.messages import StudioError, int_in_range, text
 
@@ -77,6 +77,7 @@ def train_vectors(corpus_path, name: str, config: VectorTrainConfig = None, prog
 
     config = config or VectorTrainConfig()
     name = vectors_io.check_new_name(name)
+    storage.check_room(owner)
     corpus_path = Path(corpus_path)
     report = progress or (lambda fraction, message: None)
     settings = {k: v for k, v in asdict(config).items() if k != "LIMITS"}

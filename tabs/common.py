@@ -12,7 +12,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from engine import paths, runs, turns
+from engine import paths, runs, storage, turns
 from engine.messages import LANGUAGES, StudioError, explain_os_error, text, texts
 
 log = logging.getLogger("t5studio")
@@ -186,6 +186,7 @@ def stash_upload(upload, request: gr.Request) -> Path:
     """
     if not upload:
         raise StudioError("csv.no_file")
+    storage.check_room(owner_key(None, request))
     source = Path(upload if isinstance(upload, (str, Path)) else upload.name)
     target = session_folder(request) / f"{secrets.token_hex(4)}-{Path(source.name).name}"
     shutil.copyfile(source, target)
@@ -198,6 +199,6 @@ def result_file(request: gr.Request, filename: str) -> Path:
     It lies in the system temp folder, from which Gradio copies returned files into its cache
     under an unguessable path; the data home itself is never served.
     """
-    folder = Path(tempfile.gettempdir()) / "t5studio-downloads" / session_key(request) / secrets.token_hex(8)
+    folder = Path(tempfile.gettempdir()) / storage.DOWNLOADS_DIR / session_key(request) / secrets.token_hex(8)
     folder.mkdir(parents=True)
     return folder / filename

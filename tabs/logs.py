@@ -9,9 +9,9 @@ import shutil
 
 import gradio as gr
 
-from engine import runlog_view, runs
+from engine import runlog_view, runs, store
 from engine.csvdata import write_download
-from engine.messages import text
+from engine.messages import StudioError, text
 from engine.paths import public_mode
 from tabs.common import browser_owner, escape, guarded, owner_key, result_file, t
 
@@ -60,6 +60,9 @@ def create_tab(shared: dict) -> None:
     no_curve = gr.Markdown(visible=False)
     log_text = gr.Textbox(label=t("logs.log"), lines=12, max_lines=20, interactive=False, buttons=["copy"])
     files = gr.File(label=t("logs.downloads"), file_count="multiple", interactive=False)
+    with gr.Row():
+        delete = gr.Button(t("logs.delete_model"), variant="stop", size="sm", scale=0, min_width=200)
+        deleted = gr.Markdown()
     timer = gr.Timer(ACTIVITY_SECONDS)
 
     listing = dict(fn=list_runs, inputs=[kind, status, mine], outputs=[table, run_id, activity])
@@ -70,6 +73,7 @@ def create_tab(shared: dict) -> None:
     run_id.change(
         show_run, run_id, [error, detail_box, detail, summary, metrics, settings, plot, no_curve, log_text, files], api_name="show_run"
     )
+    delete.click(delete_model, run_id, deleted, api_name="delete_model")
     # Outside the queue: the "running now" line must never wait behind a training job.
     timer.tick(activity_text, None, activity, api_name="activity", show_progress="hidden", queue=False)
     shared["logs.run_id"] = run_id  # other tabs may point the Logs tab at the run they just made
@@ -125,6 +129,19 @@ def show_run(run_id: str, request: gr.Request = None):
         log,
         _downloads(request, record, curve),
     )
+
+
+@guarded
+def delete_model(run_id: str, request: gr.Request = None):
+    """Inputs: run id / Outputs: a line saying which model was deleted. Only the model a training
+    run made; in public mode only one's own (room under the storage quota, engine.storage)."""
+    owner = owner_key(None, request) if public_mode() else None
+    record = runlog_view.run_details(run_id, log_tail=0, owner=owner)["record"]
+    name = record.get("name", "")
+    if record.get("kind") != "train" or not store.exists(name) or store.load_meta(name).get("run_id") != record["id"]:
+        raise StudioError("logs.no_model_to_delete")
+    store.delete_model(name)
+    return text("logs.model_deleted", name=escape(name))
 
 
 def _empty_view():
