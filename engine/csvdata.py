@@ -7,6 +7,7 @@ order and refuse clearly when nothing fits.
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from engine.messages import StudioError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a class's word lists are far smaller; this stops abuse
 MAX_CELL_CHARS = 2000  # longer cells are almost surely a wrong file or wrong column
+MAX_COLUMNS = 100  # a word list has a few; thousands would each become a choice in the column pickers
+# The csv module refuses fields over 131,072 characters with a bare error; a field can be as long
+# as the file (the role columns' own limit, MAX_CELL_CHARS, then answers with a message).
+csv.field_size_limit(MAX_UPLOAD_BYTES)
 ENCODINGS_TRIED = "UTF-8 (BOM付き/なし), UTF-16, cp932 (Shift_JIS)"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -75,7 +80,7 @@ def parse_table(data: bytes) -> Table:
     if not data.strip():
         raise StudioError("csv.empty")
     text, encoding = decode_bytes(data)
-    rows = [row for row in csv.reader(io.StringIO(text, newline=""), strict=False) if any(c.strip() for c in row)]
+    rows = _records(text)
     if not rows:
         raise StudioError("csv.empty")
     header = [name.strip() for name in rows[0]]
@@ -90,6 +95,39 @@ def parse_table(data: bytes) -> Table:
         body.append([cell.strip() for cell in row])
     frame = pd.DataFrame(body, columns=header, dtype="string").fillna("")
     return Table(frame=frame, encoding=encoding, sha256=hashlib.sha256(data).hexdigest(), warnings=warnings)
+
+
+def _records(text: str) -> list:
+    """The non-blank records of a CSV text; the header's width is checked before the rest is read."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    rows, start, last_start = [], 1, 1
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            if not rows and len(row) > MAX_COLUMNS:
+                raise StudioError("csv.too_many_columns", count=len(row), limit=MAX_COLUMNS)
+            rows.append(row)
+            last_start = start
+        start = reader.line_num + 1
+    if rows and _ends_inside_quotes(text, last_start):
+        raise StudioError("csv.unclosed_quote", line=last_start)
+    return rows
+
+
+LINE_END = re.compile(r"\r\n|\r|\n")  # what the csv module counts as a line end
+
+
+def _ends_inside_quotes(text: str, line: int) -> bool:
+    """Whether the record starting on `line` runs to the end of the file inside an opened quote.
+
+    The lenient reader takes the rest of the file as one cell; the strict one says so."""
+    ends = [m.end() for m in LINE_END.finditer(text)]
+    rest = text[ends[line - 2]:] if line >= 2 else text
+    try:
+        for _ in csv.reader(io.StringIO(rest, newline=""), strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def guess_column(columns: list, role: str):

@@ -70,9 +70,9 @@ def explain_os_error(exc: BaseException):
 
     for cause in _causes(exc):
         if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            return StudioError("common.disk_full", path=cause.filename or "")
+            return StudioError("common.disk_full")  # no path: on a Space it would show the data home
         if any(words in str(cause).lower() for words in DISK_FULL_WORDS):
-            return StudioError("common.disk_full", path="")
+            return StudioError("common.disk_full")
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
         return StudioError("common.home_unwritable", path=exc.filename or "")
     return None
@@ -96,6 +96,8 @@ def finite_number(value, label: str, whole: bool = False):
         number = math.nan
     if not math.isfinite(number):
         raise StudioError("common.not_finite", label=label, value=value)
+    if whole and number != int(number):
+        raise StudioError("common.not_whole", label=label, value=value)
     return int(number) if whole else number
 
 

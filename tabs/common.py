@@ -31,6 +31,13 @@ def t(key: str):
     return I18N(key)
 
 
+def whole_or_decimal(**kwargs) -> gr.Number:
+    """A number box that hands the handler what was sent, unrounded. With precision=0 gradio itself
+    calls int() on NaN or infinity from an API client and answers with a bare "Error"; the handler
+    checks every number with engine.messages.finite_number instead (whole numbers included)."""
+    return gr.Number(precision=None, **kwargs)
+
+
 def escape(value) -> str:
     """Escape what a user sent before it is echoed into HTML or Markdown."""
     return html.escape(str(value), quote=True)

@@ -13,7 +13,7 @@ from engine.hub import is_offline
 from engine.jobs import JOBS, progress
 from engine.messages import StudioError, finite_number, text
 from engine.paths import SAMPLES_DIR, public_mode
-from tabs.common import (browser_owner, escape, guarded, guarded_gen, owner_key, remember_owner,
+from tabs.common import (whole_or_decimal, browser_owner, escape, guarded, guarded_gen, owner_key, remember_owner,
                          session_folder, stash_upload, t)
 from tabs.guide import glossary_info, glossary_link
 
@@ -58,9 +58,9 @@ def create_tab(shared: dict) -> None:
                 numbers = []
                 for start in range(0, len(NUMBER_FIELDS), 2):
                     with gr.Row(equal_height=True):
-                        numbers += [gr.Number(label=t(f"train.{field}"), info=glossary_info(field),
-                                              value=getattr(defaults, field), precision=precision, min_width=160)
-                                    for field, precision in NUMBER_FIELDS[start:start + 2]]
+                        numbers += [whole_or_decimal(label=t(f"train.{field}"), info=glossary_info(field),
+                                                     value=getattr(defaults, field), min_width=160)
+                                    for field, _precision in NUMBER_FIELDS[start:start + 2]]
                 with gr.Row(equal_height=True):
                     optimizer = gr.Dropdown(label=t("train.optimizer"), info=glossary_info("optimizer"),
                                             choices=list(OPTIMIZERS), value=defaults.optimizer)

@@ -12,16 +12,15 @@ from engine.paths import BUNDLED_BASE
 from engine.prompts import model_inputs
 from engine.messages import StudioError, finite_number, text
 from tabs import try_distractors
-from tabs.common import (GENERATE, browser_owner, cancel_button, escape, guarded, owner_key, result_file,
+from tabs.common import (GENERATE, whole_or_decimal, browser_owner, cancel_button, escape, guarded, owner_key, result_file,
                           stash_upload, t, visitor_request)
 
 PREVIEW_ROWS = 200  # rows shown on the page; the download has them all
 MAX_INPUT_CHARS = 2000
-# Settings shown in the accordion, in order: (field, precision: 0 = integer, None = decimal).
+# Settings shown in the accordion, in order (whole numbers are those GenerationSettings types as int).
 SETTING_FIELDS = (
-    ("num_outputs", 0), ("max_new_tokens", 0), ("num_beams", 0), ("num_beam_groups", 0),
-    ("diversity_penalty", None), ("temperature", None), ("top_k", 0), ("top_p", None),
-    ("repetition_penalty", None), ("no_repeat_ngram_size", 0), ("seed", 0),
+    "num_outputs", "max_new_tokens", "num_beams", "num_beam_groups", "diversity_penalty", "temperature",
+    "top_k", "top_p", "repetition_penalty", "no_repeat_ngram_size", "seed",
 )
 
 
@@ -40,27 +39,27 @@ def settings_widgets(prefix: str = "try") -> list:
                       choices=[(text(f"try.method_{m}"), m) for m in METHODS])
     widgets = [method]
     with gr.Row():
-        for field, precision in SETTING_FIELDS[:4]:
-            widgets.append(_number(field, precision, defaults))
+        for field in SETTING_FIELDS[:4]:
+            widgets.append(_number(field, defaults))
     with gr.Row():
-        for field, precision in SETTING_FIELDS[4:8]:
-            widgets.append(_number(field, precision, defaults))
+        for field in SETTING_FIELDS[4:8]:
+            widgets.append(_number(field, defaults))
     with gr.Row():
-        for field, precision in SETTING_FIELDS[8:]:
-            widgets.append(_number(field, precision, defaults))
+        for field in SETTING_FIELDS[8:]:
+            widgets.append(_number(field, defaults))
     return widgets
 
 
-def _number(field: str, precision, defaults) -> gr.Number:
-    return gr.Number(label=t(f"try.{field}"), info=t(f"try.{field}_info"), value=getattr(defaults, field),
-                     precision=precision, min_width=160)
+def _number(field: str, defaults) -> gr.Number:
+    return whole_or_decimal(label=t(f"try.{field}"), info=t(f"try.{field}_info"), value=getattr(defaults, field),
+                            min_width=160)
 
 
 def settings_from_widgets(method, *values) -> GenerationSettings:
     """GenerationSettings from the widgets' values; blanks take the defaults."""
     types = {f.name: f.type for f in dataclasses.fields(GenerationSettings)}
     chosen = {"method": method}
-    for (field, _), value in zip(SETTING_FIELDS, values):
+    for field, value in zip(SETTING_FIELDS, values):
         if value is not None:
             chosen[field] = finite_number(value, text(f"try.{field}"), whole=types[field] in (int, "int"))
     return GenerationSettings.from_dict(chosen).check()

@@ -92,3 +92,44 @@ def test_download_escapes_formulas_and_opens_in_excel(tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
     assert list(back["Input"]) == ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "犬"]
+
+
+def test_a_cell_longer_than_the_csv_modules_limit_gets_the_long_cell_message():
+    from engine.csvdata import MAX_CELL_CHARS, parse_table, select_columns
+
+    table = parse_table(("Input,Output\n" + "x" * 200_000 + ",ねこ\n").encode())  # the csv module stops at 131,072
+    with pytest.raises(StudioError) as caught:
+        select_columns(table, {})
+    assert caught.value.key == "csv.cell_too_long" and str(MAX_CELL_CHARS) in caught.value.message()
+
+
+@pytest.mark.parametrize("data, line", [
+    (b'Input,Output\ndog,"\xe3\x81\xad\xe3\x81\x93\ncat,\xe3\x81\x84\xe3\x81\xac\n', 2),
+    (b'Input,Output\r\n\r\ndog,cat\r\n"bird,fish\r\n', 4),
+])
+def test_an_unclosed_quote_is_named_with_its_line(data, line):
+    from engine.csvdata import parse_table
+
+    with pytest.raises(StudioError) as caught:
+        parse_table(data)
+    assert caught.value.key == "csv.unclosed_quote" and f"{line} 行目" in caught.value.message()
+
+
+def test_a_quote_inside_a_cell_or_a_closed_multiline_cell_is_still_read():
+    from engine.csvdata import parse_table
+
+    frame = parse_table(b'Input,Output\n5"2,x\n"two\nlines",y\n').frame
+    assert list(frame["Input"]) == ['5"2', "two\nlines"]
+
+
+def test_a_file_with_thousands_of_columns_is_refused_before_any_other_work():
+    import time
+
+    from engine.csvdata import MAX_COLUMNS, parse_table
+
+    data = (",".join(f"c{i}" for i in range(200_000)) + "\n" + ",".join("1" * 200_000) + "\n") * 20
+    started = time.monotonic()
+    with pytest.raises(StudioError) as caught:
+        parse_table(data.encode())
+    assert caught.value.key == "csv.too_many_columns" and f"上限の {MAX_COLUMNS}" in caught.value.message()
+    assert time.monotonic() - started < 5

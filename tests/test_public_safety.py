@@ -96,7 +96,7 @@ def test_train_form_try_settings_and_distractor_count_refuse_nan_and_infinity():
     numbers[[f for f, _ in NUMBER_FIELDS].index("batch_size")] = math.nan
     assert key_of(build_config, "x.csv", "", "", "m", "scratch", "tiny", *numbers, "adamw", "linear") == "common.not_finite"
     settings = [None] * len(SETTING_FIELDS)
-    settings[[f for f, _ in SETTING_FIELDS].index("num_beams")] = math.inf
+    settings[SETTING_FIELDS.index("num_beams")] = math.inf
     assert key_of(settings_from_widgets, "beam", *settings) == "common.not_finite"
     for value in (math.nan, math.inf, -math.inf):
         assert key_of(check_n, value) == "distractors.bad_n"
@@ -118,3 +118,43 @@ def test_cli_errors_are_one_japanese_line_not_a_traceback(home, args):
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", proc.stderr), proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_nan_and_infinity_in_every_number_of_every_endpoint_get_a_message(home):
+    """Raw HTTP, as a script would send them (gradio_client refuses to encode NaN): each numeric
+    parameter of each endpoint in turn, the others left at their defaults. The answer is always a
+    message: ours in Japanese, or (infinity on a slider) gradio's own range check, never a bare
+    "Error" nor 予期しないエラー."""
+    import httpx
+
+    import app
+    from tests.launching import served
+
+    def call(url, name, args) -> dict:
+        body = json.dumps({"data": args})  # json writes NaN and Infinity, as JavaScript clients may
+        event = httpx.post(f"{url}gradio_api/call{name}", content=body, timeout=60,
+                           headers={"content-type": "application/json"}).json()["event_id"]
+        stream = httpx.get(f"{url}gradio_api/call{name}/{event}", timeout=120).text
+        data = [line[len("data: "):] for line in stream.splitlines() if line.startswith("data: ")]
+        return json.loads(data[-1]) if data and data[-1] != "null" else {}
+
+    checked = 0
+    with served(app.build_app()) as (url, client):
+        endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+        for name, info in endpoints.items():
+            params = info["parameters"]
+            for i, param in enumerate(params):
+                if param.get("python_type", {}).get("type") not in ("float", "int"):
+                    continue
+                for bad in (math.nan, math.inf):
+                    args = [p.get("parameter_default") for p in params]
+                    args[i] = bad
+                    answer = call(url, name, args)
+                    message = answer.get("error") if isinstance(answer, dict) else None
+                    where = (name, param["parameter_name"], bad)
+                    assert message, where
+                    assert "予期しない" not in message, where
+                    if not message.startswith("Value inf is greater than maximum"):
+                        assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", message), where
+                    checked += 1
+    assert checked >= 60

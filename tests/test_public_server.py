@@ -210,7 +210,7 @@ def _alice_trains_and_bob_tries_to_interfere(url, alice):
 
     bob = Client(url, verbose=False)
     alice.predict(handle_file(str(PAIRS)), api_name="/upload_csv")
-    alice.submit("", "English", "Japanese", "alices-model", "scratch", "tiny", 3.0, 100000, 3e-4, 2, 1,
+    alice.submit("", "English", "Japanese", "alices-model", "scratch", "tiny", 3.0, 20000, 3e-4, 2, 1,
                  0.0, 0.0, 16, 16, 0.1, 42, 0, 0.0, 100000, "adamw", "linear", api_name="/train")
     for _ in range(120):
         if JOBS.busy_with() is not None and JOBS.busy_with().run is not None:

@@ -80,6 +80,12 @@ def test_try_one_input_then_a_csv_with_a_download(trained, page, tmp_path):
     assert "\n'=cmd" in body  # a formula cell comes back escaped
 
 
+def test_cancel_in_try_says_when_nothing_is_running(trained, page):
+    open_tab(page, "お試し T5")
+    page.get_by_role("button", name="中止", exact=True).click()
+    page.get_by_text("動いている依頼はありません。").first.wait_for()
+
+
 def test_word2vec_similarity_neighbours_and_picture(trained, page):
     open_tab(page, "お試し Word2Vec")
     page.get_by_label("単語 1", exact=True).fill("犬")
