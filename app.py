@@ -7,13 +7,14 @@ import time
 
 import gradio as gr
 
-from engine import runs, storage, store, vectors_io
-from engine.paths import PUBLIC_ENV
+from engine.core import runs
+from engine.core.paths import PUBLIC_ENV
+from engine.models import storage, store
+from engine.vectors import sets
 from tabs import catalog, evaluate, guide, logs, train, try_t5, word2vec
-from tabs.common import launch_kwargs, t
+from tabs.common import Page, launch_kwargs, t
 
-# Order = order of the tabs on screen. Each module's create_tab(shared) builds its tab;
-# `shared` lets a later tab reach widgets of an earlier one (catalog -> train's base model).
+# Order = order of the tabs on screen. Each module's create_tab(page) builds its tab.
 TABS = (
     ("train", train),
     ("evaluate", evaluate),
@@ -29,17 +30,20 @@ QUEUE_SIZE = 32  # requests waiting beyond this get "busy" instead of an endless
 
 def build_app() -> gr.Blocks:
     store.clean_staging()  # half-written models and vector sets left by a killed process
-    vectors_io.clean_staging()
+    sets.clean_staging()
     runs.list_runs()  # marks runs left 'running' by a killed process as interrupted
     with gr.Blocks(title="T5 Studio", delete_cache=(3600, 86400)) as demo:
         gr.Markdown("# T5 Studio")
         gr.Markdown(t("app.tagline"))
-        shared = {"demo": demo}
+        page = Page.start(demo)  # before the tab strip: a component inside it would count as a tab
         with gr.Tabs() as tabs_widget:
-            shared["tabs"] = tabs_widget
+            page.tabs = tabs_widget
+            made = {}
             for key, module in TABS:
                 with gr.Tab(t(f"app.tab_{key}"), id=key):
-                    module.create_tab(shared)
+                    # The one hand-over between tabs: the Catalog fills the Train tab's base-model box.
+                    extra = {"base_box": made["train"]} if module is catalog else {}
+                    made[key] = module.create_tab(page, **extra)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
 
@@ -49,7 +53,7 @@ CLEAN_EVERY_SECONDS = 3600
 
 
 def keep_cleaning() -> None:
-    """Remove old uploads, downloads and abandoned checkpoints now and every hour (engine.storage)."""
+    """Remove old uploads, downloads and abandoned checkpoints now and every hour (engine.models.storage)."""
 
     def loop():
         while True:

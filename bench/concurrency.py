@@ -60,10 +60,10 @@ def main(argv=None) -> None:
 
     home = Path(tempfile.mkdtemp(prefix="t5studio-bench-"))
     os.environ["T5STUDIO_HOME"] = str(home)
-    from gradio_client import Client, handle_file
+    from gradio_client import handle_file
 
     import app
-    from engine import paths
+    from engine.core import paths
     from tests.launching import served
     from tests.model_fixtures import build_trained_tiny
 

@@ -3,7 +3,7 @@
     python bench/default_recipe.py [--rows 300] [--skip-scratch]
 
 Three models are measured on the held-out words (data/samples/distractors_heldout.csv, never in
-any training data), each generating greedily through engine.evaluation exactly as the Evaluate
+any training data), each generating greedily through engine.evaluate.evaluation exactly as the Evaluate
 tab does (a word=answer model gets the first listed Correct translation beside the word):
 
 - **bundled base**, as shipped, no fine-tuning (bundled/t5studio-distractor-base);
@@ -32,12 +32,12 @@ os.environ.setdefault("T5STUDIO_HOME", tempfile.mkdtemp(prefix="t5studio-bench-r
 
 import pandas as pd  # noqa: E402
 
-from engine import distractors_check as check  # noqa: E402
-from engine import paths  # noqa: E402
-from engine.config import TrainConfig  # noqa: E402
-from engine.evaluation import evaluate_model  # noqa: E402
-from engine.training import train  # noqa: E402
-from engine.vectors import load_vectors  # noqa: E402
+from engine.core import paths  # noqa: E402
+from engine.evaluate.evaluation import evaluate_model  # noqa: E402
+from engine.train.config import TrainConfig  # noqa: E402
+from engine.train.training import train  # noqa: E402
+from engine.vectors.sources import load_vectors  # noqa: E402
+from engine.words import checks as check  # noqa: E402
 
 JAPANESE_WORD = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff]+")
 TRAIN_CSV = paths.SAMPLES_DIR / "distractors_train.csv"

@@ -9,9 +9,9 @@ cut down to the training split, so the held-out rows' own answers are never look
 lexicon (data/samples/lexicon_en_ja.csv) stays on, as it is for a user: it is general dictionary
 data, every translation of every English word, not the held-out split; it does list the held-out
 words' translations too, so a comparison row runs vectors only with the lexicon off.
-Metrics (engine.metrics.distractor_quality, the same as the Evaluate tab): leak rate, validity,
+Metrics (engine.evaluate.metrics.distractor_quality, the same as the Evaluate tab): leak rate, validity,
 mean closeness (cosine to the nearest correct answer), distinct ratio, plus fill rate (returned / N).
-The T5 is trained with engine.training.train on data/samples/distractors_train.csv: by default
+The T5 is trained with engine.train.training.train on data/samples/distractors_train.csv: by default
 with the Train tab's defaults (the bundled base model), or --recipe scratch (a scratch T5 of --size,
 --steps steps); the time is printed. "from the model" is the share of returned distractors whose
 source is the T5.
@@ -30,8 +30,11 @@ os.environ.setdefault("T5STUDIO_HOME", str(Path(tempfile.gettempdir()) / "t5stud
 
 import pandas as pd  # noqa: E402
 
-from engine import distractors, lexicon, metrics, paths  # noqa: E402
-from engine.distractors_check import split_correct  # noqa: E402
+from engine.core import paths  # noqa: E402
+from engine.distractors import making
+from engine.evaluate import metrics
+from engine.words import lexicon
+from engine.words.checks import split_correct  # noqa: E402
 
 MODEL = f"bench-distractors-{int(time.time())}"  # a fresh name: the store never overwrites
 
@@ -39,7 +42,7 @@ MODEL = f"bench-distractors-{int(time.time())}"  # a fresh name: the store never
 def measure(frame: pd.DataFrame, n: int, **options) -> dict:
     started = time.monotonic()
     rows = [(english, split_correct(correct)[0]) for english, correct in zip(frame["Input"], frame["Correct"])]
-    sets = distractors.make_distractors_batch(rows, n, **options)
+    sets = making.make_distractors_batch(rows, n, **options)
     seconds = time.monotonic() - started
     leak = valid = close = distinct = fill = 0.0
     closeness_rows = 0
@@ -65,8 +68,8 @@ def measure(frame: pd.DataFrame, n: int, **options) -> dict:
 
 def train_model(recipe: str, steps: int, size: str) -> float:
     """The default recipe (TrainConfig's defaults: the bundled base), or a scratch T5 of `size`."""
-    from engine.config import TrainConfig
-    from engine.training import train
+    from engine.train.config import TrainConfig
+    from engine.train.training import train
 
     started = time.monotonic()
     data = str(paths.SAMPLES_DIR / "distractors_train.csv")

@@ -2,7 +2,7 @@
 
 The whole app is served in public mode in this process. A visitor sends, one after another,
 `--requests` one-word generations (greedy) to a trained tiny model, first alone (the baseline),
-then while a second visitor's batch runs: the largest public mode accepts (engine.turns.PUBLIC:
+then while a second visitor's batch runs: the largest public mode accepts (engine.generate.turns.PUBLIC:
 64 beams x 64 new tokens x as many rows as the work budget allows) to an untrained model, which
 writes every output to full length. Before fair turns, a request waited for the whole batch.
 
@@ -47,7 +47,8 @@ def main(argv=None) -> None:
     from gradio_client import Client, handle_file
 
     import app
-    from engine import paths, turns
+    from engine.core import paths
+    from engine.generate import turns
     from tests.launching import served
     from tests.model_fixtures import build_trained_tiny
 

@@ -1,4 +1,4 @@
-"""Batched generation (engine.generation.generate_batch) against a per-row generate loop.
+"""Batched generation (engine.generate.generation.generate_batch) against a per-row generate loop.
 
 The baseline is the loop of the user's evaluate_model (reference 003): one tokenizer call and one
 model.generate per row. Both paths use the same model, greedy decoding and max_new_tokens, in
@@ -30,8 +30,8 @@ def make_inputs(rows: int, seed: int = 0) -> list:
 
 def build_model(size: str, folder: Path):
     """A scratch model of `size`, saved and loaded back the way the app loads stored models."""
-    from engine.jsonio import write_json
-    from engine.scratch import build_scratch
+    from engine.core.jsonio import write_json
+    from engine.models.scratch import build_scratch
 
     texts = WORDS + ["みかん", "ねこ", "いぬ", "青い", "赤い", "大きい", "小さい", "走る", "歩く"]
     model, tok = build_scratch(texts, size)
@@ -65,7 +65,9 @@ def main(argv=None) -> None:
 
     import torch
 
-    from engine.generation import GenerationSettings, device_name, generate_batch, load_model
+    from engine.generate.generation import generate_batch
+    from engine.generate.settings import GenerationSettings
+    from engine.models.loading import device_name, load_model
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["T5STUDIO_HOME"] = tmp

@@ -22,11 +22,11 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.data import Dataset  # noqa: E402
-from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments  # noqa: E402
+from transformers import DataCollatorForSeq2Seq, Seq2SeqTrainer, Seq2SeqTrainingArguments  # noqa: E402
 
-from engine.config import TrainConfig  # noqa: E402
-from engine.scratch import build_scratch  # noqa: E402
-from engine.training import DataCollatorForSeq2Seq, tokenize_frame  # noqa: E402
+from engine.models.scratch import build_scratch  # noqa: E402
+from engine.train.config import TrainConfig  # noqa: E402
+from engine.train.data import tokenize_frame  # noqa: E402
 
 DEFAULT_DATA = ROOT / "data" / "samples" / "distractors_train.csv"
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import paths, vectors, vectors_chive  # noqa: E402
+from engine.core import paths  # noqa: E402
+from engine.vectors import chive, lookup, sources
 
 
 def timed(fn):
@@ -37,20 +38,20 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="t5studio-bench-") as home:
         os.environ[paths.HOME_ENV] = home
         # First use: spaCy reads ja-ginza's table, we convert and write the cache, then load it.
-        vectors._LOADED.clear()
-        vs, convert_s = timed(lambda: vectors.load_vectors("chive"))
+        sources._LOADED.clear()
+        vs, convert_s = timed(lambda: sources.load_vectors("chive"))
         # Every later start: the cache is there; only numpy + JSON are read.
-        vectors._LOADED.clear()
-        cached, cached_s = timed(lambda: vectors.load_vectors("chive"))
-        assert vectors_chive.cache_is_current()
+        sources._LOADED.clear()
+        cached, cached_s = timed(lambda: sources.load_vectors("chive"))
+        assert chive.cache_is_current()
         # The alias map (dropped word -> stand-in) is read only when a word is missing; timed apart.
         _, aliases_s = timed(lambda: len(cached.aliases))
 
         words = random.Random(args.seed).sample(vs.index_to_key, args.queries)
-        vectors.most_similar(words[0], args.topn, vs)  # warm-up: first BLAS call
+        lookup.most_similar(words[0], args.topn, vs)  # warm-up: first BLAS call
         latencies = []
         for word in words:
-            _, seconds = timed(lambda: vectors.most_similar(word, args.topn, vs))
+            _, seconds = timed(lambda: lookup.most_similar(word, args.topn, vs))
             latencies.append(seconds * 1000)
 
     median = statistics.median(latencies)

@@ -1,6 +1,6 @@
 """モデル一覧 Catalog: model cards of pretrained T5 models and of the user's own; publish to the Hub.
 
-Widgets, then wiring, then thin handlers over engine.catalog and engine.hub. API names (for
+Widgets, then wiring, then thin handlers over engine.models.catalog and engine.models.publishing. API names (for
 gradio_client): `/catalog_list` (language, size, organisation) -> table, model picker, card,
 keys, Hub model picker; `/catalog_show` (key) -> card; `/use_as_base` (key) -> Train tab's
 base model, tab switch, message (only when the Train tab is there); `/hub_push` (model, repo,
@@ -8,17 +8,18 @@ private, message, token) -> result.
 """
 import gradio as gr
 
-from engine import catalog, hub, store
-from engine.messages import text
-from engine.paths import on_space
-from tabs.common import escape, guarded, t
+from engine.core.messages import text
+from engine.core.paths import on_space
+from engine.models import catalog, publishing, store
+from tabs.common import Page, escape, guarded, t
 
 ALL = "all"
 LANGUAGES = ("ja", "en", "de", "fr", "ro")  # the ones with a name in locales; the engine takes any code
 COLUMNS = ("col_id", "col_organisation", "col_size", "col_parameters", "col_languages", "col_japanese", "col_license", "col_base")
 
 
-def create_tab(shared: dict) -> None:
+def create_tab(page: Page, base_box: gr.Dropdown = None) -> None:
+    """The catalog; with the Train tab's base-model box, a button puts the picked model in it."""
     gr.Markdown(t("catalog.intro"))
     with gr.Row(equal_height=True):
         language = gr.Dropdown(
@@ -42,8 +43,7 @@ def create_tab(shared: dict) -> None:
     first = entries[0] if entries else None
     with gr.Row(equal_height=True):
         picked = gr.Dropdown(_entry_choices(entries), value=first.key if first else None, label=t("catalog.model"), scale=3)
-        target = shared.get("train.base_model")
-        use = gr.Button(t("catalog.use_as_base"), variant="primary", scale=1) if target is not None else None
+        use = gr.Button(t("catalog.use_as_base"), variant="primary", scale=1) if base_box is not None else None
     used = gr.Markdown()
     card = gr.Markdown(catalog.render_entry(first) if first else "", label=t("catalog.card"), container=True)
 
@@ -69,14 +69,13 @@ def create_tab(shared: dict) -> None:
     listing = dict(fn=list_catalog, inputs=[language, size, organisation], outputs=[table, picked, card, keys, hub_model])
     refresh.click(api_name="catalog_list", **listing)
     gr.on([language.change, size.change, organisation.change], api_name=False, **listing)
-    shared["demo"].load(api_name=False, **listing)  # models trained since the page was built
+    page.demo.load(api_name=False, **listing)  # models trained since the page was built
     table.select(pick_row, keys, [picked, card], api_name=False)
     picked.input(show_card, picked, card, api_name="catalog_show")
     if use is not None:
-        outputs = [target, used] + ([shared["tabs"]] if "tabs" in shared else [])
-        use.click(lambda key: use_as_base(key, "tabs" in shared), picked, outputs, api_name="use_as_base")
+        outputs = [base_box, used] + ([page.tabs] if page.tabs is not None else [])
+        use.click(lambda key: use_as_base(key, page.tabs is not None), picked, outputs, api_name="use_as_base")
     push.click(push_fn, push_inputs, pushed, api_name="hub_push").success(api_name=False, **listing)
-    shared["catalog.picked"] = picked
 
 
 @guarded
@@ -131,10 +130,10 @@ def push_with_login(name: str, repo_name: str, private: bool, message: str, oaut
 
 @guarded
 def _push(name, repo_name, private, message, token) -> str:
-    # The token lives only in this call: handed to engine.hub, which passes it to each Hub call.
+    # The token lives only in this call: handed to engine.models.publishing, which passes it to each Hub call.
     if not name:
         raise gr.Error(escape(text("catalog.no_selection")), print_exception=False)
-    result = hub.push_model(name, repo_name, token, private=bool(private), commit_message=message or "")
+    result = publishing.push_model(name, repo_name, token, private=bool(private), commit_message=message or "")
     visibility = text("hub.visibility_private" if result.private else "hub.visibility_public")
     return text("hub.pushed", repo_id=escape(result.repo_id), url=escape(result.url), visibility=visibility,
                 files=escape(", ".join(result.files)))
@@ -163,5 +162,5 @@ if __name__ == "__main__":
     from tabs.common import launch_kwargs
 
     with gr.Blocks(title="T5 Studio — Catalog") as demo:
-        create_tab({"demo": demo})
+        create_tab(Page.start(demo))
     demo.queue(default_concurrency_limit=1).launch(**launch_kwargs())

@@ -8,12 +8,15 @@ import shutil
 import tempfile
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 
-from engine import paths, runs, storage, turns
-from engine.messages import LANGUAGES, StudioError, explain_os_error, text, texts
+from engine.core import paths, runs
+from engine.core.messages import LANGUAGES, StudioError, explain_os_error, text, texts
+from engine.generate import turns
+from engine.models import storage
 
 log = logging.getLogger("t5studio")
 
@@ -34,7 +37,7 @@ def t(key: str):
 def whole_or_decimal(**kwargs) -> gr.Number:
     """A number box that hands the handler what was sent, unrounded. With precision=0 gradio itself
     calls int() on NaN or infinity from an API client and answers with a bare "Error"; the handler
-    checks every number with engine.messages.finite_number instead (whole numbers included)."""
+    checks every number with engine.core.messages.finite_number instead (whole numbers included)."""
     return gr.Number(precision=None, **kwargs)
 
 
@@ -82,7 +85,7 @@ def guarded_gen(fn):
     return wrapper
 
 
-# Generation handlers (Try, Evaluate, distractors) may run side by side: engine.turns serves their
+# Generation handlers (Try, Evaluate, distractors) may run side by side: engine.generate.turns serves their
 # model calls in fair turns, so a short request is not stuck behind a long one. Adding a vector
 # set stays one at a time in the "heavy" slot (it holds a whole set in memory).
 GENERATE = {"concurrency_id": "generate", "concurrency_limit": 4}
@@ -90,7 +93,7 @@ HEAVY = {"concurrency_id": "heavy", "concurrency_limit": 1}
 
 
 def visitor_request(fn):
-    """Run a handler as its visitor's request (engine.turns): fair turns, a budget, and cancel.
+    """Run a handler as its visitor's request (engine.generate.turns): fair turns, a budget, and cancel.
 
     The handler must take a gr.Request, which gradio fills in."""
 
@@ -169,13 +172,24 @@ def remember_owner(owner, request: gr.Request) -> str:
     return key
 
 
-def browser_owner(shared: dict) -> gr.BrowserState:
-    """The page's one BrowserState holding the owner key, created (and read on load) by the first tab asking."""
-    if "owner" not in shared:
-        state = gr.BrowserState(None, storage_key=OWNER_STORAGE_KEY)
-        shared["owner"] = state
-        shared["demo"].load(remember_owner, [state], [state], api_name=False, queue=False)
-    return shared["owner"]
+@dataclass
+class Page:
+    """What a tab needs from the page it is built in, handed to every create_tab: the Blocks (for
+    page-load events), the browser's owner key (one BrowserState for all tabs) and, in the whole
+    app, the tab strip (so that a button can switch tabs). Anything else a tab needs from another
+    is passed to its create_tab by name (the Catalog gets the Train tab's base-model box)."""
+
+    demo: gr.Blocks
+    owner: gr.BrowserState
+    tabs: gr.Tabs = None
+
+    @classmethod
+    def start(cls, demo: gr.Blocks) -> "Page":
+        """The page of `demo`: its owner key is read from the browser's storage when the page loads.
+        Call it outside gr.Tabs (a component inside the tab strip would count as a tab)."""
+        owner = gr.BrowserState(None, storage_key=OWNER_STORAGE_KEY)
+        demo.load(remember_owner, [owner], [owner], api_name=False, queue=False)
+        return cls(demo, owner)
 
 
 def session_folder(request: gr.Request) -> Path:

@@ -2,20 +2,20 @@
 import gradio as gr
 import pandas as pd
 
-from engine import csvdata
-from engine.evaluation import MAX_ROWS, combined_rows, comparison_table, evaluate_models
-from engine.messages import StudioError, text
-from engine.metrics import HIGHER_IS_BETTER, is_distractor_metric
-from tabs.common import (GENERATE, browser_owner, cancel_button, escape, guarded, owner_key, result_file,
-                          stash_upload, t, visitor_request)
+from engine.core import csvdata
+from engine.core.messages import StudioError, text
+from engine.evaluate.evaluation import MAX_ROWS, combined_rows, comparison_table, evaluate_models
+from engine.evaluate.metrics import is_distractor_metric
+from engine.evaluate.plot import score_plot
+from tabs.common import (GENERATE, Page, cancel_button, escape, guarded, owner_key, result_file, stash_upload, t,
+                         visitor_request)
 from tabs.try_t5 import model_choices, settings_from_widgets, settings_widgets
 
 MAX_MODELS = 4  # each model is a full generation pass over the file
 PREVIEW_ROWS = 300
-PLOT_METRIC = "chrf"
 
 
-def create_tab(shared: dict) -> None:
+def create_tab(page: Page) -> None:
     gr.Markdown(t("evaluate.intro"))
     with gr.Accordion(t("evaluate.metrics_help_title"), open=False):
         gr.Markdown(t("evaluate.metrics_help"))
@@ -38,11 +38,9 @@ def create_tab(shared: dict) -> None:
     plot = gr.Plot(label=t("evaluate.plot"))
     rows = gr.Dataframe(label=t("evaluate.rows"), interactive=False, wrap=True, max_height=420)
     download = gr.File(label=t("evaluate.download"), interactive=False)
-    shared["evaluate.models"] = models
-    browser_owner(shared)  # runs are recorded under this browser's owner key
 
     refresh.click(refresh_models, [models], [models], api_name="evaluate_refresh_models")
-    shared["demo"].load(refresh_models, [models], [models], api_name=False)
+    page.demo.load(refresh_models, [models], [models], api_name=False)
     event = run.click(run_evaluation, [upload, models, *settings], [summary, comparison, plot, rows, download],
                       api_name="evaluate", **GENERATE)
     with cancel_slot:
@@ -100,50 +98,9 @@ def readable_comparison(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns={"metric": text("evaluate.col_metric"), "better": text("evaluate.col_better")})
 
 
-def score_plot(results: list, metric: str = PLOT_METRIC):
-    """Histogram of one per-row metric, one colour per model, with Japanese labels."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    _use_japanese_font()
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    high = 100 if metric in ("chrf", "bleu") else 1
-    bins = [high * i / 10 for i in range(11)]
-    for result in results:
-        ax.hist(result.rows[metric], bins=bins, alpha=0.55, label=result.model)
-    direction = text("evaluation.higher" if HIGHER_IS_BETTER[metric] else "evaluation.lower")
-    ax.set_xlabel(f"{text(f'evaluation.{metric}')}（{direction}）")
-    ax.set_ylabel(text("evaluate.plot_rows"))
-    ax.set_title(text("evaluate.plot_title", metric=text(f"evaluation.{metric}")))
-    ax.legend()
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
-
-
-_FONT_SET = False
-
-
-def _use_japanese_font() -> None:
-    """Use Noto Sans CJK JP (Debian's fonts-noto-cjk) when installed, so Japanese labels render."""
-    global _FONT_SET
-    if _FONT_SET:
-        return
-    from matplotlib import font_manager, rcParams
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    for name in ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic"):
-        if name in names:
-            rcParams["font.family"] = [name, "sans-serif"]
-            break
-    _FONT_SET = True
-
-
 if __name__ == "__main__":
     from tabs.common import launch_kwargs
 
     with gr.Blocks() as demo:
-        create_tab({"demo": demo})
+        create_tab(Page.start(demo))
     demo.queue().launch(**launch_kwargs())

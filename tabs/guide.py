@@ -15,7 +15,7 @@ For other tabs (no engine needed, import is cheap):
 - `glossary_info(term_id)`: the same line as a gr.I18n text (Japanese, English), for `info=`.
 - `glossary_link(term_id, label=None)`: a short markdown link to the entry; a click on it anywhere
   in the app opens the Guide tab and scrolls to the entry.
-- Term ids follow engine.config.TrainConfig's field names where one exists (epochs, grad_accum,
+- Term ids follow engine.train.config.TrainConfig's field names where one exists (epochs, grad_accum,
   warmup_ratio, scheduler, …) and transformers' generate() names for generation settings;
   `ALIASES` also accepts transformers' training names (num_train_epochs, …).
 """
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from engine.messages import LANGUAGES, texts
-from tabs.common import t
+from engine.core.messages import LANGUAGES, texts
+from tabs.common import Page, t
 
 GUIDE_DIR = Path(__file__).resolve().parent.parent / "guide"
 PAGES = ("t5.md", "glossary.md")
@@ -50,10 +50,10 @@ ALIASES = {
     "skipgram": "skip_gram",
     "sg": "skip_gram",
     "min_frequency": "min_count",
-    "similarity": "edit_similarity",  # engine.metrics' name
+    "similarity": "edit_similarity",  # engine.evaluate.metrics' name
     "correct_similarity": "closeness",
     "correct_chrf": "closeness",
-    "method": "generation_method",  # engine.generation's names
+    "method": "generation_method",  # engine.generate.generation's names
     "beam": "beam_search",
     "diverse_beam": "diverse_beam_search",
     "num_outputs": "num_return_sequences",
@@ -144,7 +144,7 @@ def navigation_js() -> str:
     return _NAVIGATE_JS % (json.dumps(anchors), json.dumps([label for label in labels if label], ensure_ascii=False))
 
 
-def create_tab(shared: dict) -> None:
+def create_tab(page: Page) -> None:
     gr.Markdown(t("guide.intro"))
     gr.Markdown(t("guide.lang_note"))
     with gr.Row():
@@ -157,15 +157,15 @@ def create_tab(shared: dict) -> None:
                 label=t("guide.find_term"),
                 info=t("guide.find_term_info"),
             )
-    for page in PAGES:
-        gr.Markdown(read_page(page), elem_classes=["t5studio-guide"])
+    for name in PAGES:
+        gr.Markdown(read_page(name), elem_classes=["t5studio-guide"])
     term.change(None, term, None, js="(id) => { if (id && window.t5studioGlossary) window.t5studioGlossary(id); return []; }")
-    shared["demo"].load(None, None, None, js=navigation_js())
+    page.demo.load(None, None, None, js=navigation_js())
 
 
 if __name__ == "__main__":
     from tabs.common import launch_kwargs
 
     with gr.Blocks(title="T5 Studio — Guide") as demo:
-        create_tab({"demo": demo})
+        create_tab(Page.start(demo))
     demo.launch(**launch_kwargs())

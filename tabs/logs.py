@@ -1,6 +1,6 @@
 """ログ Logs: the run history across restarts; one run's settings, metrics, log and loss curves.
 
-Widgets, then wiring, then thin handlers over engine.runlog_view. API names (for gradio_client):
+Widgets, then wiring, then thin handlers over engine.logs. API names (for gradio_client):
 `/list_runs` (kind, status, mine_only) -> table, run picker; `/show_run` (run_id) -> the run;
 `/activity` () -> what is running now.
 """
@@ -9,11 +9,13 @@ import shutil
 
 import gradio as gr
 
-from engine import runlog_view, runs, store
-from engine.csvdata import write_download
-from engine.messages import StudioError, text
-from engine.paths import public_mode
-from tabs.common import browser_owner, escape, guarded, owner_key, result_file, t
+from engine.core import runs
+from engine.core.csvdata import write_download
+from engine.core.messages import StudioError, text
+from engine.core.paths import public_mode
+from engine.logs import view
+from engine.models import store
+from tabs.common import Page, escape, guarded, owner_key, result_file, t
 
 ACTIVITY_SECONDS = 10  # how often the "running now" line is refreshed; every open page polls
 ALL = "all"
@@ -21,9 +23,8 @@ LOG_TAIL_LINES = 2000  # shown on screen; the download holds the whole log
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
-def create_tab(shared: dict) -> None:
+def create_tab(page: Page) -> None:
     gr.Markdown(t("logs.intro"))
-    browser_owner(shared)  # so this session's owner key is known even when the Logs tab stands alone
     with gr.Row(equal_height=True):
         kind = gr.Dropdown(
             [(t("logs.all"), ALL)] + [(t(f"logs.kind_{k}"), k) for k in runs.KINDS], value=ALL, label=t("logs.kind")
@@ -37,7 +38,7 @@ def create_tab(shared: dict) -> None:
         refresh = gr.Button(t("logs.refresh"), variant="secondary", scale=0, min_width=160)
     activity = gr.Markdown()
     table = gr.Dataframe(
-        value=runlog_view.runs_table([]),
+        value=view.runs_table([]),
         label=t("logs.runs"),
         interactive=False,
         datatype="str",  # names are user text: shown as text, never as markdown or HTML
@@ -68,7 +69,7 @@ def create_tab(shared: dict) -> None:
     listing = dict(fn=list_runs, inputs=[kind, status, mine], outputs=[table, run_id, activity])
     refresh.click(api_name="list_runs", **listing)
     gr.on([kind.change, status.change, mine.change], api_name=False, **listing)
-    shared["demo"].load(api_name=False, **listing)
+    page.demo.load(api_name=False, **listing)
     table.select(pick_row, None, run_id, api_name=False)
     run_id.change(
         show_run, run_id, [error, detail_box, detail, summary, metrics, settings, plot, no_curve, log_text, files], api_name="show_run"
@@ -76,7 +77,6 @@ def create_tab(shared: dict) -> None:
     delete.click(delete_model, run_id, deleted, api_name="delete_model")
     # Outside the queue: the "running now" line must never wait behind a training job.
     timer.tick(activity_text, None, activity, api_name="activity", show_progress="hidden", queue=False)
-    shared["logs.run_id"] = run_id  # other tabs may point the Logs tab at the run they just made
 
 
 @guarded
@@ -84,9 +84,9 @@ def list_runs(kind: str, status: str, mine: bool, request: gr.Request = None):
     """Inputs: kind, status, mine_only / Outputs: table, run picker (choices), activity line."""
     mine = mine or public_mode()
     owner = owner_key(None, request) if mine else None
-    records = runlog_view.list_records(kind, status, owner)
-    choices = [(runlog_view.run_choice_label(r), r["id"]) for r in records]
-    return runlog_view.runs_table(records), gr.update(choices=choices), activity_text()
+    records = view.list_records(kind, status, owner)
+    choices = [(view.run_choice_label(r), r["id"]) for r in records]
+    return view.runs_table(records), gr.update(choices=choices), activity_text()
 
 
 def pick_row(evt: gr.SelectData):
@@ -96,14 +96,14 @@ def pick_row(evt: gr.SelectData):
 
 
 def activity_text() -> str:
-    running = runlog_view.running_records()
+    running = view.running_records()
     if not running:
         return text("logs.activity_none")
     lines = [f"**{escape(text('logs.activity_some', count=len(running)))}**"]
     for record in running[:5]:
         lines.append(
-            f"- {escape(runlog_view.kind_label(record['kind']))} {escape(record.get('name', ''))} "
-            f"（{escape(runlog_view.duration_text(record))}）"
+            f"- {escape(view.kind_label(record['kind']))} {escape(record.get('name', ''))} "
+            f"（{escape(view.duration_text(record))}）"
         )
     return "\n".join(lines)
 
@@ -115,10 +115,10 @@ def show_run(run_id: str, request: gr.Request = None):
     if not run_id:  # the picker was emptied by a new listing: clear the view, no error
         return _empty_view()
     owner = owner_key(None, request) if public_mode() else None  # strangers' runs stay unknown to each other
-    details = runlog_view.run_details(run_id, log_tail=LOG_TAIL_LINES, owner=owner)
+    details = view.run_details(run_id, log_tail=LOG_TAIL_LINES, owner=owner)
     record, curve, log = details["record"], details["curve"], details["log"]
     error_md, detail_text = _error_parts(record)
-    figure = runlog_view.loss_figure(curve, title=record.get("name", ""))
+    figure = view.loss_figure(curve, title=record.get("name", ""))
     return (
         gr.update(value=error_md, visible=bool(error_md)),
         gr.update(visible=bool(detail_text)),
@@ -134,9 +134,9 @@ def show_run(run_id: str, request: gr.Request = None):
 @guarded
 def delete_model(run_id: str, request: gr.Request = None):
     """Inputs: run id / Outputs: a line saying which model was deleted. Only the model a training
-    run made; in public mode only one's own (room under the storage quota, engine.storage)."""
+    run made; in public mode only one's own (room under the storage quota, engine.models.storage)."""
     owner = owner_key(None, request) if public_mode() else None
-    record = runlog_view.run_details(run_id, log_tail=0, owner=owner)["record"]
+    record = view.run_details(run_id, log_tail=0, owner=owner)["record"]
     name = record.get("name", "")
     if record.get("kind") != "train" or not store.exists(name) or store.load_meta(name).get("run_id") != record["id"]:
         raise StudioError("logs.no_model_to_delete")
@@ -162,7 +162,7 @@ def _error_parts(record: dict) -> tuple:
 
 def _cell(value) -> str:
     """A value made safe for one markdown table cell."""
-    return escape(runlog_view.format_value(value)).replace("|", "&#124;").replace("\n", " ")
+    return escape(view.format_value(value)).replace("|", "&#124;").replace("\n", " ")
 
 
 def _key_value_table(values: dict, empty_key: str) -> str:
@@ -177,12 +177,12 @@ def _record_markdown(record: dict) -> tuple:
     """(summary, metrics, settings) as three markdown tables, user text escaped."""
     head = {
         text("logs.id"): record.get("id", ""),
-        text("logs.kind"): runlog_view.kind_label(record.get("kind", "")),
-        text("logs.status"): runlog_view.status_label(record.get("status", "")),
+        text("logs.kind"): view.kind_label(record.get("kind", "")),
+        text("logs.status"): view.status_label(record.get("status", "")),
         text("logs.name"): record.get("name", ""),
-        text("logs.started"): runlog_view.short_time(record.get("started", "")),
-        text("logs.ended"): runlog_view.short_time(record.get("ended", "")),
-        text("logs.duration"): runlog_view.duration_text(record),
+        text("logs.started"): view.short_time(record.get("started", "")),
+        text("logs.ended"): view.short_time(record.get("ended", "")),
+        text("logs.duration"): view.duration_text(record),
     }
     return (
         f"### {escape(text('logs.summary'))}\n\n" + _key_value_table({k: v for k, v in head.items() if v}, "logs.no_settings"),
@@ -211,5 +211,5 @@ if __name__ == "__main__":
     from tabs.common import launch_kwargs
 
     with gr.Blocks(title="T5 Studio — Logs") as demo:
-        create_tab({"demo": demo})
+        create_tab(Page.start(demo))
     demo.queue(default_concurrency_limit=1).launch(**launch_kwargs())

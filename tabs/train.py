@@ -4,17 +4,16 @@ import shutil
 import time
 
 import gradio as gr
-import pandas as pd
 
-from engine.catalog import base_model_choices
-from engine.config import OPTIMIZERS, SCHEDULERS, SIZES, TrainConfig
-from engine.csvdata import guess_column, read_table, select_columns
-from engine.hub import is_offline
-from engine.jobs import JOBS, progress
-from engine.messages import StudioError, finite_number, text
-from engine.paths import SAMPLES_DIR, public_mode
-from tabs.common import (whole_or_decimal, browser_owner, escape, guarded, guarded_gen, owner_key, remember_owner,
-                         session_folder, stash_upload, t)
+from engine.core.csvdata import guess_column, read_table, select_columns
+from engine.core.messages import StudioError, finite_number, text
+from engine.core.paths import SAMPLES_DIR, public_mode
+from engine.models.catalog import base_model_choices
+from engine.models.publishing import is_offline
+from engine.train.config import OPTIMIZERS, SCHEDULERS, SIZES, TrainConfig
+from engine.train.jobs import JOBS, progress
+from tabs.common import (Page, escape, guarded, guarded_gen, owner_key, remember_owner, session_folder, stash_upload, t,
+                         whole_or_decimal)
 from tabs.guide import glossary_info, glossary_link
 
 SAMPLE_CSV = SAMPLES_DIR / "distractors_train.csv"  # enough rows for the default recipe to learn
@@ -33,9 +32,9 @@ def base_choices() -> list:
     return base_model_choices(online=not is_offline())
 
 
-def create_tab(shared: dict) -> None:
+def create_tab(page: Page) -> gr.Dropdown:
     defaults = TrainConfig()
-    owner = browser_owner(shared)
+    owner = page.owner
     csv_path = gr.State(None)  # this session's own copy of the upload
     with gr.Row():
         with gr.Column(scale=1):
@@ -75,8 +74,6 @@ def create_tab(shared: dict) -> None:
         curve = gr.LinePlot(label=t("train.loss_plot"), x="step", y="value", color="series", height=300)
         log_tail = gr.Textbox(label=t("train.log_tail"), lines=12, max_lines=12, autoscroll=True)
     result = gr.JSON(label=t("train.result"))
-    shared["train.base_model"] = base
-    shared["train.name"] = name
 
     config_inputs = [csv_path, input_col, output_col, name, base, size, *numbers, optimizer, scheduler]
     watch_outputs = [status, curve, log_tail, result, owner]
@@ -89,8 +86,9 @@ def create_tab(shared: dict) -> None:
     start.click(run_training, [owner, *config_inputs], watch_outputs, api_name="train", concurrency_limit=None)
     save_only.click(run_save_only, [owner, *config_inputs], watch_outputs, api_name="save_only", concurrency_limit=None)
     stop.click(stop_training, [owner], [status], api_name="stop", concurrency_limit=None)
-    shared["demo"].load(watch, [owner], watch_outputs, api_name="watch", concurrency_limit=None)
-    shared["demo"].load(lambda: gr.update(choices=base_choices()), None, [base], api_name=False)
+    page.demo.load(watch, [owner], watch_outputs, api_name="watch", concurrency_limit=None)
+    page.demo.load(lambda: gr.update(choices=base_choices()), None, [base], api_name=False)
+    return base  # the Catalog's "use as base model" fills it
 
 
 def glossary_links() -> str:
@@ -205,7 +203,7 @@ def watch(owner, request: gr.Request):
 def follow(job, owner):
     while True:
         info = progress(job)
-        yield render_status(info), curve_frame(info), info["log"], result_view(info.get("outcome")), owner
+        yield render_status(info), info["curve"], info["log"], result_view(info.get("outcome")), owner
         if not job.running:
             break
         time.sleep(POLL_SECONDS)
@@ -265,16 +263,9 @@ def result_view(outcome):
     return view
 
 
-def curve_frame(info: dict):
-    points = info.get("points") or []
-    if not points:
-        return None
-    return pd.DataFrame(points)
-
-
 if __name__ == "__main__":
     from tabs.common import launch_kwargs
 
     with gr.Blocks() as demo:
-        create_tab({"demo": demo})
+        create_tab(Page.start(demo))
     demo.queue().launch(**launch_kwargs())

@@ -5,11 +5,13 @@ Built inside the Try tab by tabs.try_t5 (create_section); the work is engine.dis
 import gradio as gr
 import pandas as pd
 
-from engine import csvdata, store
-from engine.distractors import N_RANGE, check_n, distractors_csv, make_distractors
-from engine.messages import text
-from engine.paths import BUNDLED_BASE
-from tabs.common import GENERATE, escape, guarded, owner_key, result_file, stash_upload, t, visitor_request
+from engine.core import csvdata
+from engine.core.messages import text
+from engine.core.paths import BUNDLED_BASE
+from engine.distractors.batch import distractors_csv
+from engine.distractors.making import N_RANGE, check_n, make_distractors
+from engine.models import store
+from tabs.common import GENERATE, Page, escape, guarded, owner_key, result_file, stash_upload, t, visitor_request
 
 PREVIEW_ROWS = 200
 MAX_WORD_CHARS = 100
@@ -21,7 +23,7 @@ def model_choices() -> list:
     return [(text("distractors.model_none"), "")] + [(name, name) for name in [*store.model_names(), BUNDLED_BASE]]
 
 
-def create_section(shared: dict) -> None:
+def create_section(page: Page) -> None:
     gr.Markdown(t("distractors.intro"))
     with gr.Row():
         english = gr.Textbox(label=t("distractors.english"), info=t("distractors.english_info"),
@@ -43,9 +45,8 @@ def create_section(shared: dict) -> None:
         summary = gr.Markdown()
         batch = gr.Dataframe(label=t("distractors.batch_table"), interactive=False, wrap=True, max_height=420)
         download = gr.File(label=t("distractors.download"), interactive=False)
-    shared["try.distractor_model"] = model
 
-    shared["demo"].load(refresh_models, [model], [model], api_name=False)
+    page.demo.load(refresh_models, [model], [model], api_name=False)
     gr.on([run.click, english.submit, correct.submit], make_single, [english, correct, count, model],
           [table, notes], api_name="distractors", **GENERATE)
     run_csv.click(make_batch, [upload, count, model], [summary, batch, download], api_name="distractors_csv",

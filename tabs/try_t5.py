@@ -5,15 +5,18 @@ import dataclasses
 import gradio as gr
 import pandas as pd
 
-from engine import csvdata, store
-from engine.generate import generate_csv
-from engine.generation import METHODS, GenerationSettings, generate_one, load_model, outputs_warning
-from engine.paths import BUNDLED_BASE
-from engine.prompts import model_inputs
-from engine.messages import StudioError, finite_number, text
+from engine.core import csvdata
+from engine.core.messages import StudioError, finite_number, text
+from engine.core.paths import BUNDLED_BASE
+from engine.generate.from_csv import generate_csv
+from engine.generate.generation import generate_one, outputs_warning
+from engine.generate.settings import METHODS, GenerationSettings
+from engine.models import store
+from engine.models.loading import load_model
+from engine.models.prompts import model_inputs
 from tabs import try_distractors
-from tabs.common import (GENERATE, whole_or_decimal, browser_owner, cancel_button, escape, guarded, owner_key, result_file,
-                          stash_upload, t, visitor_request)
+from tabs.common import (GENERATE, Page, cancel_button, escape, guarded, owner_key, result_file, stash_upload, t,
+                         visitor_request, whole_or_decimal)
 
 PREVIEW_ROWS = 200  # rows shown on the page; the download has them all
 MAX_INPUT_CHARS = 2000
@@ -65,7 +68,7 @@ def settings_from_widgets(method, *values) -> GenerationSettings:
     return GenerationSettings.from_dict(chosen).check()
 
 
-def create_tab(shared: dict) -> None:
+def create_tab(page: Page) -> None:
     gr.Markdown(t("try.intro"))
     with gr.Row():
         model = gr.Dropdown(label=t("try.model"), info=t("try.model_info"), choices=model_choices(),
@@ -87,12 +90,10 @@ def create_tab(shared: dict) -> None:
             table = gr.Dataframe(label=t("try.table"), interactive=False, wrap=True, max_height=420)
             download = gr.File(label=t("try.download"), interactive=False)
         with gr.Tab(t("distractors.title")):
-            try_distractors.create_section(shared)
-    shared["try.model"] = model
-    browser_owner(shared)  # runs are recorded under this browser's owner key
+            try_distractors.create_section(page)
 
     refresh.click(refresh_models, [model], [model], api_name="try_refresh_models")
-    shared["demo"].load(refresh_models, [model], [model], api_name=False)
+    page.demo.load(refresh_models, [model], [model], api_name=False)
     single = gr.on([run_one.click, source.submit], generate_single, [model, source, *settings], [outputs],
                    api_name="try_generate", **GENERATE)
     many = run_many.click(generate_multiple, [model, upload, *settings], [summary, table, download],
@@ -164,5 +165,5 @@ if __name__ == "__main__":
     from tabs.common import launch_kwargs
 
     with gr.Blocks() as demo:
-        create_tab({"demo": demo})
+        create_tab(Page.start(demo))
     demo.queue().launch(**launch_kwargs())

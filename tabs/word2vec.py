@@ -15,10 +15,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from engine import vectors, vectors_plot
-from engine.messages import StudioError, text
-from engine.vectors_train import VectorTrainConfig
-from tabs.common import HEAVY, browser_owner, escape, guarded, owner_key, result_file, stash_upload, t
+from engine.core.messages import StudioError, text
+from engine.vectors import lookup, plot, sources
+from engine.vectors.training import VectorTrainConfig
+from tabs.common import HEAVY, Page, escape, guarded, owner_key, result_file, stash_upload, t
 
 NEIGHBOURS_IN_PICTURE = 5  # per query word in the similarity picture; more crowds the labels
 QUERY_CONCURRENCY = 2  # lookups take milliseconds and only read shared arrays
@@ -26,11 +26,11 @@ VECTOR_FILE_TYPES = [".txt", ".vec", ".bin", ".w2v"]  # a hint for the file pick
 SIMILARITY_BANDS = ((0.7, "very_close"), (0.5, "close"), (0.3, "related"), (0.1, "weak"), (-1.01, "unrelated"))
 
 
-def create_tab(shared: dict) -> None:
+def create_tab(page: Page) -> None:
     gr.Markdown(t("word2vec.intro"))
     with gr.Row(equal_height=False):
         source = gr.Dropdown(
-            choices=source_choices(), value=vectors.DEFAULT_SOURCE, label=t("word2vec.source"),
+            choices=source_choices(), value=sources.DEFAULT_SOURCE, label=t("word2vec.source"),
             info=t("word2vec.source_info"), allow_custom_value=True, scale=5,
         )
         refresh = gr.Button(t("word2vec.refresh"), variant="secondary", size="sm", scale=1, min_width=120)
@@ -131,8 +131,6 @@ def create_tab(shared: dict) -> None:
                        [add_status, source], api_name="train_vectors", **HEAVY)
     hub_button.click(hub_vectors, [hub_repo, hub_filename, hub_name], [add_status, source],
                      api_name="hub_vectors", **HEAVY)
-    shared["word2vec.source"] = source
-    browser_owner(shared)  # vector sets are recorded under this browser's owner key
 
 
 # ---------------------------------------------------------------- widgets
@@ -144,7 +142,7 @@ def picture() -> gr.Image:
 
 
 def topn_slider() -> gr.Slider:
-    return gr.Slider(*vectors.TOPN_RANGE, value=10, step=1, label=t("word2vec.topn"), scale=2, min_width=220)
+    return gr.Slider(*lookup.TOPN_RANGE, value=10, step=1, label=t("word2vec.topn"), scale=2, min_width=220)
 
 
 def result_table(score_label: str = None) -> gr.Dataframe:
@@ -158,7 +156,7 @@ def result_table(score_label: str = None) -> gr.Dataframe:
 def source_choices() -> list:
     """(label, name) for the source picker: chiVe first, then the sets people added."""
     choices = []
-    for meta in vectors.list_sources():
+    for meta in sources.list_sources():
         kind = text(f"vectors.kind_{meta.get('kind', 'upload')}")
         choices.append((f"{meta['name']}（{kind}・{meta.get('count', '?')} 語 × {meta.get('dim', '?')} 次元）", meta["name"]))
     return choices
@@ -179,7 +177,7 @@ def _picture_path(request) -> Path:
 
 def _draw(vs, words_roles: list, title: str, request) -> str:
     legend = {role: text(f"word2vec.legend_{role}") for role in ("query", "positive", "negative", "result", "odd")}
-    return str(vectors_plot.draw_neighbourhood(vs.kv, words_roles, _picture_path(request), title, legend))
+    return str(plot.draw_neighbourhood(vs.kv, words_roles, _picture_path(request), title, legend))
 
 
 def _rows(results: list) -> list:
@@ -189,8 +187,8 @@ def _rows(results: list) -> list:
 @guarded
 def similarity(word1: str, word2: str, source: str, request: gr.Request = None):
     """Inputs: word1, word2, source / Outputs: score, notes, picture."""
-    vs = vectors.load_vectors(source)
-    result = vectors.similarity(word1, word2, vs)
+    vs = sources.load_vectors(source)
+    result = lookup.similarity(word1, word2, vs)
     a, b = result["words"]
     band = next(name for low, name in SIMILARITY_BANDS if result["similarity"] >= low)
     notes = [text("word2vec.band", a=a, b=b, score=f"{result['similarity']:+.3f}",
@@ -204,8 +202,8 @@ def similarity(word1: str, word2: str, source: str, request: gr.Request = None):
 @guarded
 def most_similar(word: str, topn: int, source: str, request: gr.Request = None):
     """Inputs: word, topn, source / Outputs: table, notes, picture."""
-    vs = vectors.load_vectors(source)
-    result = vectors.most_similar(word, topn, vs)
+    vs = sources.load_vectors(source)
+    result = lookup.most_similar(word, topn, vs)
     roles = [(result["query"], "query")] + [(r["word"], "result") for r in result["results"]]
     return _rows(result["results"]), _notes_markdown(result["notes"]), _draw(vs, roles, result["query"], request)
 
@@ -213,8 +211,8 @@ def most_similar(word: str, topn: int, source: str, request: gr.Request = None):
 @guarded
 def analogy(positive: str, negative: str, topn: int, source: str, request: gr.Request = None):
     """Inputs: positive words, negative words, topn, source / Outputs: table, notes, picture."""
-    vs = vectors.load_vectors(source)
-    result = vectors.analogy(positive, negative, topn, vs)
+    vs = sources.load_vectors(source)
+    result = lookup.analogy(positive, negative, topn, vs)
     title = " + ".join(result["positive"]) + "".join(f" − {w}" for w in result["negative"])
     roles = ([(w, "positive") for w in result["positive"]] + [(w, "negative") for w in result["negative"]]
              + [(r["word"], "result") for r in result["results"]])
@@ -224,8 +222,8 @@ def analogy(positive: str, negative: str, topn: int, source: str, request: gr.Re
 @guarded
 def doesnt_match(words: str, source: str, request: gr.Request = None):
     """Inputs: words, source / Outputs: answer, table, picture."""
-    vs = vectors.load_vectors(source)
-    result = vectors.doesnt_match(words, vs)
+    vs = sources.load_vectors(source)
+    result = lookup.doesnt_match(words, vs)
     answer = "\n\n".join([text("word2vec.odd_answer", word=escape(result["odd"]))] + [
         f"※ {escape(n)}" for n in result["notes"]])
     roles = [(result["odd"], "odd")] + [(r["word"], "query") for r in result["scores"]]
@@ -237,7 +235,7 @@ def refresh_sources(current: str):
     """Inputs: the chosen source / Outputs: the source picker with a fresh list."""
     choices = source_choices()
     names = [name for _, name in choices]
-    return gr.update(choices=choices, value=current if current in names else vectors.DEFAULT_SOURCE)
+    return gr.update(choices=choices, value=current if current in names else sources.DEFAULT_SOURCE)
 
 
 def _added(meta: dict, message: str):
@@ -252,7 +250,7 @@ def upload_vectors(upload, name: str, request: gr.Request = None):
         raise StudioError("vectors.no_file")
     owner = owner_key(None, request) if request is not None else ""
     path = stash_upload(upload, request) if request is not None else Path(upload)
-    meta = vectors.import_word2vec(path, name, kind="upload", origin=Path(str(upload)).name, owner=owner)
+    meta = sources.import_word2vec(path, name, kind="upload", origin=Path(str(upload)).name, owner=owner)
     message = text("vectors.imported", name=meta["name"], count=meta["count"], dim=meta["dim"],
                    format=meta["format_read"])
     return _added(meta, message)
@@ -262,7 +260,7 @@ def upload_vectors(upload, name: str, request: gr.Request = None):
 def train_vectors(corpus, name: str, vector_size, window, min_count, method: str, epochs,
                   request: gr.Request = None, progress=gr.Progress()):
     """Inputs: corpus file, name, vector size, window, min count, method, epochs / Outputs: status, source picker."""
-    from engine.vectors_train import train_vectors as train
+    from engine.vectors.training import train_vectors as train
 
     if not corpus:
         raise StudioError("vectors.no_file")
@@ -278,7 +276,7 @@ def train_vectors(corpus, name: str, vector_size, window, min_count, method: str
 @guarded
 def hub_vectors(repo: str, filename: str, name: str, request: gr.Request = None):
     """Inputs: Hub repo id, file name (optional), new name / Outputs: status, source picker."""
-    from engine.vectors_hub import fetch_from_hub
+    from engine.vectors.hub import fetch_from_hub
 
     owner = owner_key(None, request) if request is not None else ""
     meta = fetch_from_hub(repo, filename, name, owner=owner)
@@ -291,5 +289,5 @@ if __name__ == "__main__":
     from tabs.common import launch_kwargs
 
     with gr.Blocks(title="お試し Word2Vec") as demo:
-        create_tab({"demo": demo})
+        create_tab(Page.start(demo))
     demo.queue(default_concurrency_limit=1).launch(**launch_kwargs())

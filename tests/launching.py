@@ -5,7 +5,7 @@ import socket
 import gradio as gr
 from gradio_client import Client
 
-from tabs.common import launch_kwargs
+from tabs.common import Page, launch_kwargs
 
 
 def free_port() -> int:
@@ -16,8 +16,16 @@ def free_port() -> int:
 
 def single_tab_blocks(module) -> gr.Blocks:
     """A Blocks holding just one tab module, as the tab's own __main__ does."""
+    return tab_blocks(module)
+
+
+def tab_blocks(*modules) -> gr.Blocks:
+    """A Blocks with the given tab modules, one tab each, on one page (one owner key), as app.py builds them."""
     with gr.Blocks() as demo:
-        module.create_tab({"demo": demo})
+        page = Page.start(demo)
+        for module in modules:
+            with gr.Tab(module.__name__):
+                module.create_tab(page)
     demo.queue(default_concurrency_limit=1)
     return demo
 

@@ -28,7 +28,7 @@ def build_trained_tiny(folder: Path, steps: int = 100, seed: int = 0) -> Path:
     """Train a tiny scratch T5 on PAIRS for `steps` steps and save it as a finished store model."""
     import torch
 
-    from engine.scratch import build_scratch
+    from engine.models.scratch import build_scratch
 
     torch.manual_seed(seed)
     texts = [x for pair in PAIRS for x in pair]
@@ -48,7 +48,7 @@ def build_trained_tiny(folder: Path, steps: int = 100, seed: int = 0) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
     tok.save_pretrained(folder)
-    from engine.jsonio import write_json
+    from engine.core.jsonio import write_json
 
     write_json(folder / "run.json", {
         "status": "finished", "base_model": "scratch", "size": "tiny", "data_rows": len(PAIRS),
@@ -66,7 +66,7 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 @pytest.fixture
 def stored_model(home, tiny_model_dir) -> str:
     """The tiny model copied into this test's data home; returns its store name."""
-    from engine import paths
+    from engine.core import paths
 
     shutil.copytree(tiny_model_dir, paths.models_dir() / MODEL_NAME)
     return MODEL_NAME
@@ -84,7 +84,7 @@ def untrained_model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def untrained_model(home, untrained_model_dir) -> str:
-    from engine import paths
+    from engine.core import paths
 
     shutil.copytree(untrained_model_dir, paths.models_dir() / UNTRAINED_NAME)
     return UNTRAINED_NAME

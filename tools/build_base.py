@@ -8,7 +8,7 @@ is given what it cannot learn here:
 
 * The answer is in the input (``dog = 犬``), as in the task the app serves: "an English word and one
   Japanese translation in, a different translation out". The app adds it when a user gives only
-  the word (engine.prompts, from the Correct column or the bundled JMdict lexicon).
+  the word (engine.models.prompts, from the Correct column or the bundled JMdict lexicon).
 * Japanese word knowledge comes from the chiVe vectors (Apache-2.0, shipped in ja-ginza). Each of
   their 19,000-odd Japanese words is one token of the vocabulary, and its embedding starts as its
   chiVe vector (projected to the model width by PCA). The embeddings are tied to the output layer
@@ -143,7 +143,7 @@ def build_tokenizer(words: list, lexicon: Path, work: Path):
     """
     import sentencepiece as spm
 
-    from engine.scratch import wrap_vocab
+    from engine.models.scratch import wrap_vocab
 
     with lexicon.open(encoding="utf-8", newline="") as handle:
         entries = [(r["English"], r["Japanese"].split("|")) for r in csv.DictReader(handle)]
@@ -169,7 +169,7 @@ def build_model(tokenizer, unit: np.ndarray, chive_words: list):
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
-    from engine import prompts
+    from engine.models import prompts
 
     config = T5Config(vocab_size=len(tokenizer), feed_forward_proj="gated-gelu", tie_word_embeddings=True,
                       pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
@@ -202,7 +202,7 @@ def pca(unit: np.ndarray, width: int) -> np.ndarray:
 
 def training_pairs(rows: list, tokenizer) -> list:
     """(input, target, banned token ids) for each word, answer shown and distractor."""
-    from engine import prompts
+    from engine.models import prompts
 
     pairs = []
     for row in rows:
@@ -347,7 +347,9 @@ def heldout_probe(heldout: Path, tokenizer, unit: np.ndarray, chive_words: list,
     """probe(model) -> quality of greedy outputs on the held-out words, generated as the app does."""
     import torch
 
-    from engine.generation import GenerationSettings, LoadedModel, generate_batch
+    from engine.generate.generation import generate_batch
+    from engine.generate.settings import GenerationSettings
+    from engine.models.loading import LoadedModel
 
     with heldout.open(encoding="utf-8", newline="") as handle:
         table = list(csv.DictReader(handle))[:rows]
@@ -469,7 +471,8 @@ def training_minutes(work: Path) -> float:
 
 
 def first_output(model, tokenizer, english: str, answer: str) -> str:
-    from engine.generation import LoadedModel, generate_one
+    from engine.generate.generation import generate_one
+    from engine.models.loading import LoadedModel
 
     model.eval()
     found = generate_one(LoadedModel(model, tokenizer, "build", "build", str(model.device)), english, answer=answer)

@@ -1,25 +1,25 @@
 """A person in Chromium, across the tabs: evaluate, try (one input and a CSV), word vectors, the
 catalog and the logs. Widgets are found by their Japanese labels, as a user finds them."""
 import re
-from pathlib import Path
 
 import pytest
 
+from tests.places import PAIRS
+
 MODEL = "browser-model"
-PAIRS = Path(__file__).resolve().parent.parent / "data" / "pairs.csv"
 
 
 @pytest.fixture(scope="module")
 def trained(app_url):
     """A model trained for a few steps in the app's data home (its run has a loss curve), and chiVe."""
-    from engine import vectors_chive
-    from engine.config import TrainConfig
-    from engine.training import train
+    from engine.train.config import TrainConfig
+    from engine.train.training import train
+    from engine.vectors import chive
 
     outcome = train(TrainConfig(csv=str(PAIRS), name=MODEL, max_steps=8, batch_size=4, eval_every=4,
                                 max_input_length=16, max_target_length=16))
     assert outcome.status == "finished"
-    vectors_chive.ensure_cache()  # the first chiVe query would otherwise convert it (about 10 s)
+    chive.ensure_cache()  # the first chiVe query would otherwise convert it (about 10 s)
     return outcome
 
 
@@ -147,7 +147,7 @@ def test_logs_show_a_runs_loss_curve_and_this_browsers_own_runs(trained, page, t
 
 def test_an_oversize_csv_gets_a_japanese_message(trained, page, tmp_path):
     """Between our limit (20 MB) and Gradio's (tabs.common.MAX_FILE_SIZE) the app answers in Japanese."""
-    from engine.csvdata import MAX_UPLOAD_BYTES
+    from engine.core.csvdata import MAX_UPLOAD_BYTES
 
     big = tmp_path / "big.csv"
     with open(big, "wb") as handle:

@@ -1,11 +1,9 @@
 """A person in Chromium: upload a CSV, train a tiny model, watch progress, stop, reload and re-attach."""
 import re
-from pathlib import Path
 
-from engine import store
+from engine.models import store
 from tests.browser.conftest import FAILURE_SHOTS as SHOTS
-
-PAIRS = Path(__file__).resolve().parent.parent / "data" / "pairs.csv"
+from tests.places import PAIRS
 
 
 def progress_value(page) -> int:

@@ -1,0 +1,3 @@
+"""What every part of the engine shares: messages, the data home, names, JSON files, CSV files, run records.
+
+Imports nothing else of ours."""

@@ -1,0 +1,203 @@
+"""Reading the CSV files people upload, and writing the ones they download.
+
+Japanese CSVs arrive as UTF-8, UTF-8 with BOM, UTF-16 (Excel's "Unicode text") or cp932
+(Excel's "CSV"). Charset detectors guess wrong on short cp932 files, so we decode in a fixed
+order and refuse clearly when nothing fits.
+"""
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from engine.core.messages import StudioError
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a class's word lists are far smaller; this stops abuse
+MAX_CELL_CHARS = 2000  # longer cells are almost surely a wrong file or wrong column
+MAX_COLUMNS = 100  # a word list has a few; thousands would each become a choice in the column pickers
+# The csv module refuses fields over 131,072 characters with a bare error; a field can be as long
+# as the file (the role columns' own limit, MAX_CELL_CHARS, then answers with a message).
+csv.field_size_limit(MAX_UPLOAD_BYTES)
+ENCODINGS_TRIED = "UTF-8 (BOM付き/なし), UTF-16, cp932 (Shift_JIS)"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# Column names we recognise without asking, lower-cased.
+COLUMN_ALIASES = {
+    "Input": ("input", "english", "en", "source", "src", "入力", "英語", "英単語"),
+    "Output": ("output", "japanese", "ja", "target", "tgt", "wrong", "出力", "日本語", "誤訳"),
+    "Correct": ("correct", "answer", "reference", "正解", "正しい訳", "正訳"),
+}
+
+
+@dataclass
+class Table:
+    """A decoded CSV: every cell a string, plus what we noticed while reading it."""
+
+    frame: pd.DataFrame
+    encoding: str
+    sha256: str
+    warnings: list = field(default_factory=list)
+
+    @property
+    def columns(self) -> list:
+        return list(self.frame.columns)
+
+
+def decode_bytes(data: bytes) -> tuple:
+    """Return (text, encoding name) or raise StudioError naming the encodings tried."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "cp932"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break  # decodes, but NUL characters mean a binary file
+        return text, encoding
+    raise StudioError("csv.undecodable", tried=ENCODINGS_TRIED)
+
+
+def read_table(path, max_bytes: int = MAX_UPLOAD_BYTES) -> Table:
+    """Read an uploaded CSV into a Table of strings, or raise StudioError."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > max_bytes:
+        # MB counted as 2**20 bytes, as the limit is written, so "20 MB" and 20 * 1024 * 1024 agree.
+        raise StudioError("csv.too_large", size_mb=f"{size / 2**20:.1f}", limit_mb=f"{max_bytes / 2**20:.0f}")
+    data = path.read_bytes()
+    return parse_table(data)
+
+
+def parse_table(data: bytes) -> Table:
+    if not data.strip():
+        raise StudioError("csv.empty")
+    text, encoding = decode_bytes(data)
+    rows = _records(text)
+    if not rows:
+        raise StudioError("csv.empty")
+    header = [name.strip() for name in rows[0]]
+    if len(set(header)) != len(header) or any(not name for name in header):
+        raise StudioError("csv.bad_header", header=", ".join(header))
+    warnings = []
+    body = []
+    for line_no, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            warnings.append(("csv.ragged_row", {"row": line_no, "found": len(row), "expected": len(header)}))
+            row = (row + [""] * len(header))[: len(header)]
+        body.append([cell.strip() for cell in row])
+    frame = pd.DataFrame(body, columns=header, dtype="string").fillna("")
+    return Table(frame=frame, encoding=encoding, sha256=hashlib.sha256(data).hexdigest(), warnings=warnings)
+
+
+def _records(text: str) -> list:
+    """The non-blank records of a CSV text; the header's width is checked before the rest is read."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    rows, start, last_start = [], 1, 1
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            if not rows and len(row) > MAX_COLUMNS:
+                raise StudioError("csv.too_many_columns", count=len(row), limit=MAX_COLUMNS)
+            rows.append(row)
+            last_start = start
+        start = reader.line_num + 1
+    if rows and _ends_inside_quotes(text, last_start):
+        raise StudioError("csv.unclosed_quote", line=last_start)
+    return rows
+
+
+LINE_END = re.compile(r"\r\n|\r|\n")  # what the csv module counts as a line end
+
+
+def _ends_inside_quotes(text: str, line: int) -> bool:
+    """Whether the record starting on `line` runs to the end of the file inside an opened quote.
+
+    The lenient reader takes the rest of the file as one cell; the strict one says so."""
+    ends = [m.end() for m in LINE_END.finditer(text)]
+    rest = text[ends[line - 2]:] if line >= 2 else text
+    try:
+        for _ in csv.reader(io.StringIO(rest, newline=""), strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def guess_column(columns: list, role: str):
+    """The column that most likely plays `role` (Input, Output, Correct), or None."""
+    aliases = COLUMN_ALIASES[role]
+    for name in columns:
+        if name.strip().lower() in aliases:
+            return name
+    return None
+
+
+def select_columns(table: Table, mapping: dict, required: tuple = ("Input", "Output")) -> pd.DataFrame:
+    """Rename the user's columns to our roles and check every row.
+
+    mapping: {"Input": "English", "Output": "Japanese", ...}; a role left out is guessed.
+    Raises StudioError listing every problem, so the user can fix them all at once.
+    """
+    from engine.core.messages import raise_all
+
+    errors = []
+    chosen = {}
+    for role in required + tuple(r for r in mapping if r not in required):
+        name = mapping.get(role) or guess_column(table.columns, role)
+        if name is None or name not in table.columns:
+            if role in required:
+                errors.append(StudioError("csv.missing_column", role=role, columns=", ".join(table.columns)))
+            continue
+        chosen[role] = name
+    raise_all(errors)
+    if len(set(chosen.values())) != len(chosen):
+        raise StudioError("csv.same_column_twice")
+    frame = table.frame[list(chosen.values())].copy()
+    frame.columns = list(chosen)
+    if frame.empty:
+        raise StudioError("csv.header_only")
+    for role in required:
+        blank = [i + 2 for i, value in enumerate(frame[role]) if not value]
+        if blank:
+            errors.append(StudioError("csv.blank_cells", role=role, rows=_row_list(blank)))
+        long_rows = [i + 2 for i, value in enumerate(frame[role]) if len(value) > MAX_CELL_CHARS]
+        if long_rows:
+            errors.append(StudioError("csv.cell_too_long", role=role, rows=_row_list(long_rows), limit=MAX_CELL_CHARS))
+    raise_all(errors)
+    return frame.reset_index(drop=True)
+
+
+def _row_list(rows: list, shown: int = 10) -> str:
+    more = f" ほか{len(rows) - shown}行" if len(rows) > shown else ""
+    return ", ".join(str(r) for r in rows[:shown]) + more
+
+
+def load_pairs(path, mapping: dict = None, required: tuple = ("Input", "Output")) -> tuple:
+    """Read and check a CSV in one call: (frame with role columns, Table)."""
+    table = read_table(path)
+    return select_columns(table, mapping or {}, required), table
+
+
+def escape_formula(value):
+    """Prefix cells Excel would run as a formula (= + - @) with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_download(frame: pd.DataFrame, path) -> Path:
+    """Write a CSV for people to open in Excel: UTF-8 with BOM, formula cells escaped."""
+    path = Path(path)
+    safe = frame.copy()
+    safe.columns = [escape_formula(str(c)) for c in safe.columns]
+    for column in safe.columns:
+        safe[column] = safe[column].map(escape_formula)
+    safe.to_csv(path, index=False, encoding="utf-8-sig")
+    return path

@@ -1,0 +1,121 @@
+"""Every label and message the user reads, looked up by key (`area.field`) per language.
+
+The texts live in locales/<lang>/<area>.json, one file per tab or engine area, so each
+part of the app owns its own texts. Japanese is the first language; English follows.
+"""
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+
+LANGUAGES = ("ja", "en")
+DEFAULT_LANG = "ja"
+
+
+@lru_cache(maxsize=None)
+def texts(lang: str = DEFAULT_LANG) -> dict:
+    """All texts of one language as a flat {"area.field": text} dict."""
+    merged = {}
+    for path in sorted((LOCALES_DIR / lang).glob("*.json")):
+        area = path.stem
+        for field, value in json.loads(path.read_text(encoding="utf-8")).items():
+            merged[f"{area}.{field}"] = value
+    return merged
+
+
+def text(key: str, lang: str = DEFAULT_LANG, **params) -> str:
+    """The text for `key`, formatted with params; falls back to Japanese, then to the key itself."""
+    template = texts(lang).get(key) or texts(DEFAULT_LANG).get(key) or key
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+class StudioError(Exception):
+    """A problem the user can fix; carries a message key and the values to show in it."""
+
+    def __init__(self, key: str, **params):
+        self.key = key
+        self.params = params
+        super().__init__(text(key, **params))
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        return text(self.key, lang, **self.params)
+
+
+class ValidationErrors(StudioError):
+    """Several problems found at once, shown together so the user can fix them in one go."""
+
+    def __init__(self, errors: list):
+        self.errors = list(errors)
+        self.key = "common.several_problems"
+        self.params = {}
+        Exception.__init__(self, self.message())
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        return "\n".join(f"・{e.message(lang)}" for e in self.errors)
+
+
+DISK_FULL_WORDS = ("no space left on device", "disk quota exceeded", "os error 28")
+
+
+def explain_os_error(exc: BaseException):
+    """A StudioError for the OS failures a user can act on (disk full, no permission), else None.
+
+    Libraries that write through their own code (safetensors, tokenizers) raise their own
+    exception types with the OS's words inside, so the words count as much as the errno."""
+    import errno
+
+    for cause in _causes(exc):
+        if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EDQUOT):
+            return StudioError("common.disk_full")  # no path: on a Space it would show the data home
+        if any(words in str(cause).lower() for words in DISK_FULL_WORDS):
+            return StudioError("common.disk_full")
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        return StudioError("common.home_unwritable", path=exc.filename or "")
+    return None
+
+
+def _causes(exc: BaseException):
+    """exc, then what it was raised from or while handling, without looping."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def finite_number(value, label: str, whole: bool = False):
+    """`value` as a float (an int when `whole`), or StudioError("common.not_finite") for NaN, ±inf
+    and anything else that is not a number (API clients can send them where a form cannot)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise StudioError("common.not_finite", label=label, value=value)
+    if whole and number != int(number):
+        raise StudioError("common.not_whole", label=label, value=value)
+    return int(number) if whole else number
+
+
+def int_in_range(value, low: int, high: int, key: str, **params) -> int:
+    """`value` as an int within [low, high], or StudioError(key) with low, high and the value sent."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
+        number = None
+    if number is None or not low <= number <= high:
+        raise StudioError(key, low=low, high=high, value=value, **params)
+    return number
+
+
+def raise_all(errors: list) -> None:
+    """Raise nothing, the one error, or all of them together."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ValidationErrors(errors)

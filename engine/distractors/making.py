@@ -1,0 +1,239 @@
+"""Distractor mode: from an English word, N Japanese translations that are plausible but wrong.
+
+Where candidates come from:
+  - "t5": a fine-tuned T5 (trained on English -> wrong Japanese), asked for about twice N outputs
+    by diverse beam search (or beam search / sampling) through engine.generate.generation;
+  - "vectors": the nearest neighbours, in the word vectors (chiVe by default), of the correct
+    translation. With no model, vectors alone still work.
+Every candidate then passes the rules of engine.words.checks: it must be a real Japanese
+word, and must not be a correct translation in disguise (犬 / いぬ / イヌ / 子犬 / 綺麗 ~ 奇麗 …).
+The answers checked against are the ones given, the ones listed for the same English word in the
+bundled sample data (data/samples, from JMdict), and the katakana loanword of the English word
+itself (dog -> ドッグ); words that the sample data lists as translations of the same English word
+as one of the answers count as answers too (食う next to 食べる, both "eat"). On top of that, the
+bundled lexicon (data/samples/lexicon_en_ja.csv, from JMdict: about 35,000 English words and short
+phrases) lists every Japanese form of every common entry glossed with the English word, and all of
+them count as correct answers (わんこ / ワンコ for "dog", 食する / 召し上がる for "eat"). Two
+exceptions keep the list from emptying the neighbourhood: kana forms of one character (ひ for 緋,
+"red") are left out, or every homophone (火) would leak, and forms of one kanji (師 for "teacher",
+点 for "run") leak only as the same word, not by containment, or 講師 and 医師 would go too.
+When no correct translation is given, the sample data supplies it if it knows the word, else the
+lexicon does: its first form that the word vectors know (犬 for "dog"; the lexicon lists plain,
+common, native words first); otherwise a model is needed, and without one a Japanese message says so.
+
+Score (plausibility, 0..1, higher = more tempting):
+  - vectors: the cosine to the nearest correct answer (below 0 counts as 0);
+  - t5: the mean of that cosine and the model's confidence, measured against its best candidate
+    for the word (exp of the difference in mean log-probability per token, so 1 for its first
+    choice): a model spreads its probability over many good words, and what it ranks first is what
+    it was trained to write. A candidate unrelated to the answer (cosine below 0.2) gets only its
+    cosine; one whose relatedness cannot be measured gets half its confidence.
+Which N are returned: picked one by one, each time the candidate with the best
+0.65 × score − 0.35 × (its cosine to the closest one already picked), so the list does not fill up
+with near-twins (five dog breeds); the picked ones are then shown best score first.
+
+Python API:
+    make_distractors(english, correct="", n=5, model="", ...) -> DistractorSet
+    make_distractors_batch(rows, n=5, model="", ...) -> list[DistractorSet]   rows: [(english, correct)]
+    (engine.distractors.batch) distractors_table(sets, n) -> DataFrame, distractors_csv(csv_path, ...) -> dict
+    (known_answers and lexicon_answers, the dictionary look-ups, live in engine.words.lexicon)
+"""
+import math
+from dataclasses import asdict, dataclass, field
+
+from engine.core.messages import StudioError, int_in_range, text
+from engine.distractors.ranking import Candidate, filter_candidates, neighbours, pick, score
+from engine.words import checks as check
+from engine.words.lexicon import known_answers, lexicon_answers, synonyms
+
+N_RANGE = (1, 20)
+SOURCES = ("t5", "vectors")
+METHODS = ("diverse_beam", "beam", "sampling")
+
+
+
+
+@dataclass
+class Distractor:
+    text: str
+    score: float
+    source: str  # "t5" | "vectors"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class DistractorSet:
+    """The answer for one English word."""
+
+    input: str
+    correct: list  # the correct answers the distractors were measured against
+    distractors: list  # Distractor, best first
+    notes: list = field(default_factory=list)  # Japanese sentences for the user
+    dropped: list = field(default_factory=list)  # {"text", "source", "reason"} of rejected candidates
+    correct_from: str = ""  # "input" | "samples" | "lexicon" | ""
+
+    def to_dict(self) -> dict:
+        return {"input": self.input, "correct": "|".join(self.correct),
+                "distractors": [d.to_dict() for d in self.distractors], "notes": self.notes,
+                "correct_from": self.correct_from}
+
+
+# ---------------------------------------------------------------- answers
+
+
+def _lexicon_leaks(english: str) -> list:
+    """The lexicon's forms for the leak check; one-kana readings (ひ for 緋) are left to the reading rules."""
+    return [w for w in lexicon_answers(english) if len(w) > 1 or not check.is_kana(w)]
+
+
+def _lookup_from_lexicon(forms: list, vs) -> list:
+    """The correct answer for a word typed without one: the lexicon's first form the vectors know."""
+    known = [w for w in forms if check.vector_key(w, vs)] if vs is not None else []
+    return (known or forms)[:1]
+
+
+def check_n(n) -> int:
+    return int_in_range(n, *N_RANGE, "distractors.bad_n")
+
+
+# ---------------------------------------------------------------- generation
+
+
+def t5_settings(n: int, method: str = "diverse_beam"):
+    """Generation settings asking for about twice N outputs: the filters drop many."""
+    from engine.generate.settings import MAX_OUTPUTS, GenerationSettings
+
+    if method not in METHODS:
+        raise StudioError("distractors.bad_method", value=method, choices=", ".join(METHODS))
+    wanted = min(MAX_OUTPUTS, max(2 * n, n + 6))
+    if method == "sampling":
+        return GenerationSettings(method="sampling", num_outputs=wanted, max_new_tokens=16, top_p=0.95)
+    groups = 4 if wanted >= 8 else 2
+    beams = math.ceil(wanted / groups) * groups
+    return GenerationSettings(method=method, num_outputs=wanted, num_beams=beams, num_beam_groups=groups,
+                              diversity_penalty=1.0, max_new_tokens=16)
+
+
+def _load_vectors(source, needed: bool):
+    from engine.vectors import sources
+
+    try:
+        return sources.load_vectors(source), ""
+    except StudioError as exc:
+        if needed:
+            raise
+        return None, text("distractors.note_no_vectors", detail=exc.message())
+
+
+def make_distractors(english: str, correct="", n: int = 5, model: str = "", vectors: str = "chive",
+                     method: str = "diverse_beam", use_vectors: bool = True, use_samples: bool = True,
+                     allow_paths: bool = True) -> "DistractorSet":
+    """N distractors for one English word (see the module docstring). Raises StudioError when it cannot."""
+    return make_distractors_batch([(english, correct)], n, model, vectors, method, use_vectors, use_samples,
+                                  allow_paths, strict=True)[0]
+
+
+def make_distractors_batch(rows: list, n: int = 5, model: str = "", vectors: str = "chive",
+                           method: str = "diverse_beam", use_vectors: bool = True, use_samples: bool = True,
+                           allow_paths: bool = True, progress=None, strict: bool = False) -> list:
+    """A DistractorSet per (english, correct) row; the T5 model, if any, runs over all rows at once.
+
+    strict: raise the StudioError of a row that cannot be answered (one word); otherwise that row
+    gets no distractors and the message as a note (a CSV keeps going).
+    progress: optional callable(done_rows, total_rows).
+    """
+    n = check_n(n)
+    model = (model or "").strip()
+    prepared = [_prepare(english, correct, use_samples) for english, correct in rows]
+    if strict:
+        for row in prepared:
+            if not row["english"]:
+                raise StudioError("distractors.empty_input")
+    vs, vectors_note = (None, "")
+    if use_vectors:
+        vs, vectors_note = _load_vectors(vectors, needed=not model)
+    prepared = [_resolve_lexicon(row, vs) for row in prepared]
+    generated = [[] for _ in prepared]
+    if model:
+        from engine.generate.generation import generate_batch
+        from engine.models.loading import load_model
+
+        loaded = load_model(model, allow_paths)
+        todo = [i for i, row in enumerate(prepared) if row["english"]]
+        report = (lambda done, total: progress(done, len(prepared))) if progress else None
+        outputs = generate_batch(loaded, [prepared[i]["english"] for i in todo], t5_settings(n, method),
+                                 progress=report, answers=["|".join(prepared[i]["anchors"]) for i in todo])
+        for i, candidates in zip(todo, outputs):
+            generated[i] = candidates
+    results = []
+    for k, (row, t5_candidates) in enumerate(zip(prepared, generated)):
+        try:
+            result = _one(row, t5_candidates, n, vs, bool(model))
+        except StudioError as exc:
+            if strict:
+                raise
+            result = DistractorSet(row["english"], row["anchors"], [], notes=[exc.message()])
+        if vectors_note:
+            result.notes.insert(0, vectors_note)
+        results.append(result)
+        if progress and not model:
+            progress(k + 1, len(prepared))
+    return results
+
+
+def _prepare(english, correct, use_samples: bool) -> dict:
+    english = check.clean(english)
+    given = check.split_correct(correct)
+    listed = known_answers(english) if use_samples and english else []
+    lexicon = _lexicon_leaks(english) if use_samples and english else []
+    if given:
+        anchors, origin = given, "input"
+    elif listed:
+        anchors, origin = listed, "samples"
+    elif lexicon:
+        anchors, origin = [], "lexicon"  # chosen in _one, where the vectors are known
+    else:
+        anchors, origin = [], ""
+    related = synonyms(anchors + listed) if use_samples else []
+    leaks = list(dict.fromkeys(anchors + listed + related + [w for w in lexicon if len(w) > 1]
+                               + [w for w in [check.loanword(english)] if w]))
+    whole = [w for w in lexicon if len(w) == 1 and w not in leaks]  # one kanji: the same word only
+    return {"english": english, "anchors": anchors, "leaks": leaks, "whole": whole, "origin": origin,
+            "lexicon": lexicon}
+
+
+def _resolve_lexicon(row: dict, vs) -> dict:
+    """A row whose answer comes from the lexicon gets it now, once the vectors are known."""
+    if row["origin"] != "lexicon":
+        return row
+    anchors = _lookup_from_lexicon(row["lexicon"], vs)  # it leaks by every rule, like a typed one
+    return {**row, "anchors": anchors, "leaks": list(dict.fromkeys(anchors + row["leaks"])),
+            "whole": [w for w in row["whole"] if w not in anchors]}
+
+
+def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> DistractorSet:
+    english, anchors = row["english"], row["anchors"]
+    if not english:
+        raise StudioError("distractors.empty_input")
+    if not anchors and not has_model:
+        raise StudioError("distractors.need_correct_or_model", word=english)
+    notes = []
+    if row["origin"] in ("samples", "lexicon"):
+        notes.append(text(f"distractors.note_from_{row['origin']}", word=english, correct="、".join(anchors)))
+    best = max((c.score for c in t5_candidates if c.score is not None), default=0.0)
+    pool = [Candidate(c.text, "t5", model_score=None if c.score is None else c.score - best) for c in t5_candidates]
+    if vs is not None and anchors:
+        near = neighbours(anchors, vs)
+        if not near and not has_model:
+            raise StudioError("distractors.correct_not_in_vectors", correct="、".join(anchors), source=vs.name)
+        pool += near
+    kept, dropped = filter_candidates(pool, row["leaks"], anchors, vs, row.get("whole", ()))
+    for cand in kept:
+        cand.score = score(cand, anchors, vs)
+    chosen = pick(kept, n, vs)
+    if len(chosen) < n:
+        notes.append(text("distractors.note_fewer", got=len(chosen), wanted=n))
+    return DistractorSet(english, anchors, [Distractor(c.text, round(c.score, 4), c.source) for c in chosen],
+                         notes=notes, dropped=dropped, correct_from=row["origin"])

@@ -1,0 +1,1 @@
+"""Generation with stored models (`python -m engine.generate`): settings, batches in fair turns, CSV files."""

@@ -1,0 +1,1 @@
+"""Word vectors (`python -m engine.vectors`): chiVe, stored sets, queries, training, the Hub, pictures."""

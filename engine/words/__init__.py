@@ -1,0 +1,1 @@
+"""Japanese words: spellings and readings (SudachiPy), the bilingual dictionary, and whether a word is the answer in disguise."""

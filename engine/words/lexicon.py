@@ -1,0 +1,96 @@
+"""What the bundled dictionary data says an English word means in Japanese.
+
+Two sources, both derived from JMdict (see data/samples/README.md):
+  - the sample CSVs (distractors_train.csv, distractors_heldout.csv): English word -> its correct
+    translations, most usual first;
+  - the lexicon (lexicon_en_ja.csv): English word or short phrase -> every Japanese form of every
+    common entry glossed with it.
+Distractor mode uses them to know which answers must never come back in disguise; generation uses
+them to give a model that expects an answer in its input (see engine.models.prompts) the usual one.
+"""
+import csv
+from functools import lru_cache
+
+from engine.core import paths
+from engine.words import checks as check
+
+SAMPLE_FILES = ("distractors_train.csv", "distractors_heldout.csv")
+LEXICON_FILE = "lexicon_en_ja.csv"  # None: no lexicon (the benchmark's comparison row)
+
+
+@lru_cache(maxsize=1)
+def _sample_dictionary() -> dict:
+    """English word (lower case) -> correct translations, from the bundled sample CSVs."""
+    found = {}
+    for name in SAMPLE_FILES:
+        path = paths.SAMPLES_DIR / name
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                word = (row.get("Input") or "").strip().lower()
+                if word:
+                    found.setdefault(word, [])
+                    found[word] += [a for a in check.split_correct(row.get("Correct")) if a not in found[word]]
+    return found
+
+
+def known_answers(english: str) -> list:
+    """Correct translations that the bundled sample data lists for `english` (may be empty)."""
+    return list(_sample_dictionary().get(check.clean(english).lower(), []))
+
+
+@lru_cache(maxsize=1)
+def _translations_of() -> dict:
+    """Japanese word -> the English words whose correct translations list it (the reverse index)."""
+    found = {}
+    for english, answers in _sample_dictionary().items():
+        for answer in answers:
+            found.setdefault(answer, set()).add(english)
+    return found
+
+
+def synonyms(answers: list) -> list:
+    """Words that translate the same English word as one of `answers` (食う for 食べる, via "eat"):
+    in a quiz they would be right too. Only English words whose main (first) translation is the
+    answer count: through "have" or "take", almost any verb would be a synonym of any other."""
+    reverse, dictionary = _translations_of(), _sample_dictionary()
+    found = []
+    for answer in answers:
+        for english in sorted(reverse.get(answer, ())):
+            if dictionary[english][0] == answer:
+                found += [w for w in dictionary[english] if w not in found]
+    return found
+
+
+def _english_key(english: str) -> str:
+    """How the lexicon spells an English entry: lower case, single spaces, no leading "to "."""
+    key = " ".join(check.clean(english).lower().split())
+    return key[3:] if key.startswith("to ") else key
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict:
+    """English word or phrase -> every Japanese form of the common JMdict entries glossed with it."""
+    found = {}
+    path = paths.SAMPLES_DIR / LEXICON_FILE if LEXICON_FILE else None
+    if path is None or not path.exists():
+        return found
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            word = _english_key(row.get("English") or "")
+            if word:
+                found[word] = [w for w in (row.get("Japanese") or "").split("|") if w]
+    return found
+
+
+def lexicon_answers(english: str) -> list:
+    """Every Japanese form the bundled lexicon lists for `english` (may be empty)."""
+    return list(_lexicon().get(_english_key(english), []))
+
+
+def reload() -> None:
+    """Forget the sample dictionary and lexicon (after SAMPLE_FILES or LEXICON_FILE changed, as the benchmark does)."""
+    _sample_dictionary.cache_clear()
+    _translations_of.cache_clear()
+    _lexicon.cache_clear()

@@ -1,0 +1,88 @@
+"""The committed sample CSVs in data/samples/: shape, columns and the promises each row makes.
+
+Fast: reads only the committed files (no JMdict, no vectors). tests/tools/test_build_samples.py
+checks the script that writes them.
+"""
+import csv
+import re
+
+import pytest
+
+from tests.places import ROOT
+
+SAMPLES = ROOT / "data" / "samples"
+FILES = ("distractors_train.csv", "distractors_heldout.csv", "sample_train.csv")
+LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9Ａ-Ｚａ-ｚ０-９]")
+
+
+def read(name):
+    raw = (SAMPLES / name).read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf"), "plain UTF-8, no BOM"
+    rows = list(csv.reader(raw.decode("utf-8").splitlines()))
+    return rows[0], rows[1:]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_header_and_cells(name):
+    header, rows = read(name)
+    assert header == ["Input", "Output", "Correct"]
+    assert rows, f"{name} is empty"
+    for english, wrong, correct in rows:        # unpacking fails on a ragged row
+        assert re.fullmatch(r"[a-z]+", english), english
+        assert wrong and not LATIN_OR_DIGIT.search(wrong), wrong
+        alternatives = correct.split("|")
+        assert all(alternatives) and len(alternatives) == len(set(alternatives)), correct
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_output_is_never_the_answer(name):
+    _, rows = read(name)
+    for english, wrong, correct in rows:
+        for right in correct.split("|"):
+            assert wrong not in right and right not in wrong, (english, wrong, right)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_small_enough_to_commit(name):
+    assert (SAMPLES / name).stat().st_size < 500_000
+
+
+def test_sizes_and_split():
+    _, train = read("distractors_train.csv")
+    _, heldout = read("distractors_heldout.csv")
+    _, quick = read("sample_train.csv")
+    assert 2500 <= len(train) + len(heldout) <= 3500
+    assert 0.05 <= len(heldout) / (len(train) + len(heldout)) <= 0.15
+    train_words = [r[0] for r in train]
+    heldout_words = [r[0] for r in heldout]
+    assert len(set(train_words)) == len(train_words), "one row per English word"
+    assert len(set(heldout_words)) == len(heldout_words)
+    assert not set(train_words) & set(heldout_words), "held-out words never seen in training"
+    assert 100 <= len(quick) <= 300 and quick == train[: len(quick)], "quick set: head of train"
+
+
+def test_lexicon_shape():
+    raw = (SAMPLES / "lexicon_en_ja.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf") and len(raw) < 3_000_000, len(raw)
+    rows = list(csv.reader(raw.decode("utf-8").splitlines()))
+    assert rows[0] == ["English", "Japanese"]
+    words = [english for english, _ in rows[1:]]      # unpacking fails on a ragged row
+    assert 20_000 <= len(words) <= 60_000 and words == sorted(set(words)), "one sorted row per word"
+    lexicon = dict(rows[1:])
+    for english, japanese in rows[1:]:
+        assert re.fullmatch(r"[a-z][a-z'-]*( [a-z][a-z'-]*){0,2}", english), english
+        forms = japanese.split("|")
+        assert all(forms) and len(forms) == len(set(forms)), english
+        assert not re.search(r"[A-Za-z]", japanese), english    # JMdict forms: ＣＤ, １ are full-width
+    assert {"犬", "いぬ", "イヌ", "わんこ", "ワンコ"} <= set(lexicon["dog"].split("|"))
+    assert lexicon["dog"].split("|")[0] == "犬" and lexicon["eat"].split("|")[0] == "食べる"
+    assert {"食する", "召し上がる", "食う"} <= set(lexicon["eat"].split("|"))
+    _, train = read("distractors_train.csv")
+    for english, _wrong, correct in train:             # every sample answer is in the lexicon
+        assert set(correct.split("|")) <= set(lexicon.get(english, "").split("|")), english
+
+
+def test_readme_credits_the_sources():
+    text = (SAMPLES / "README.md").read_text("utf-8")
+    for needed in ("JMdict", "CC BY-SA 4.0", "EDRDG", "chiVe", "Apache", "tools/build_samples.py"):
+        assert needed in text, needed
