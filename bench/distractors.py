@@ -97,10 +97,11 @@ def main() -> None:
     lexicon.SAMPLE_FILES = ("distractors_train.csv",)  # never look up the held-out answers
     lexicon.reload()
     frame = pd.read_csv(paths.SAMPLES_DIR / "distractors_heldout.csv", dtype=str).head(args.rows)
-    results = {"vectors only": measure(frame, args.n)}
+    results = {"vectors only": measure(frame, args.n, fallback=False),
+               "vectors, bundled base when short (the default)": measure(frame, args.n)}
     lexicon_file, lexicon.LEXICON_FILE = lexicon.LEXICON_FILE, None
     lexicon.reload()
-    results["vectors only, lexicon off"] = measure(frame, args.n)
+    results["vectors only, lexicon off"] = measure(frame, args.n, fallback=False)
     lexicon.LEXICON_FILE = lexicon_file
     lexicon.reload()
     if not args.skip_t5:

@@ -42,6 +42,7 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from engine.core.messages import StudioError, int_in_range, text
+from engine.core.paths import BUNDLED_BASE
 from engine.distractors.ranking import Candidate, filter_candidates, neighbours, pick, score
 from engine.words import checks as check
 from engine.words.lexicon import known_answers, lexicon_answers, synonyms
@@ -89,9 +90,10 @@ def _lexicon_leaks(english: str) -> list:
 
 
 def _lookup_from_lexicon(forms: list, vs) -> list:
-    """The correct answer for a word typed without one: the lexicon's first form the vectors know."""
-    known = [w for w in forms if check.vector_key(w, vs)] if vs is not None else []
-    return (known or forms)[:1]
+    """The correct answer for a word typed without one: the lexicon's first form (its main sense:
+    coma -> 昏睡, not コマ) that the vectors can place, by its own row, its alias or its parts."""
+    placed = [w for w in forms if check.answer_vector(w, vs) is not None] if vs is not None else []
+    return (placed or forms)[:1]
 
 
 def check_n(n) -> int:
@@ -129,58 +131,89 @@ def _load_vectors(source, needed: bool):
 
 def make_distractors(english: str, correct="", n: int = 5, model: str = "", vectors: str = "chive",
                      method: str = "diverse_beam", use_vectors: bool = True, use_samples: bool = True,
-                     allow_paths: bool = True) -> "DistractorSet":
+                     allow_paths: bool = True, fallback: bool = True) -> "DistractorSet":
     """N distractors for one English word (see the module docstring). Raises StudioError when it cannot."""
     return make_distractors_batch([(english, correct)], n, model, vectors, method, use_vectors, use_samples,
-                                  allow_paths, strict=True)[0]
+                                  allow_paths, strict=True, fallback=fallback)[0]
 
 
 def make_distractors_batch(rows: list, n: int = 5, model: str = "", vectors: str = "chive",
                            method: str = "diverse_beam", use_vectors: bool = True, use_samples: bool = True,
-                           allow_paths: bool = True, progress=None, strict: bool = False) -> list:
+                           allow_paths: bool = True, progress=None, strict: bool = False,
+                           fallback: bool = True) -> list:
     """A DistractorSet per (english, correct) row; the T5 model, if any, runs over all rows at once.
 
     strict: raise the StudioError of a row that cannot be answered (one word); otherwise that row
     gets no distractors and the message as a note (a CSV keeps going).
+    fallback: with no model chosen, rows the vectors cannot fill get candidates from the bundled
+    base model too (every row filled, as a teacher expects).
     progress: optional callable(done_rows, total_rows).
     """
     n = check_n(n)
     model = (model or "").strip()
     prepared = [_prepare(english, correct, use_samples) for english, correct in rows]
-    if strict:
-        for row in prepared:
-            if not row["english"]:
-                raise StudioError("distractors.empty_input")
+    if strict and not all(row["english"] for row in prepared):
+        raise StudioError("distractors.empty_input")
     vs, vectors_note = (None, "")
     if use_vectors:
-        vs, vectors_note = _load_vectors(vectors, needed=not model)
+        vs, vectors_note = _load_vectors(vectors, needed=not model and not fallback)
     prepared = [_resolve_lexicon(row, vs) for row in prepared]
-    generated = [[] for _ in prepared]
-    if model:
-        from engine.generate.generation import generate_batch
-        from engine.models.loading import load_model
-
-        loaded = load_model(model, allow_paths)
-        todo = [i for i, row in enumerate(prepared) if row["english"]]
-        report = (lambda done, total: progress(done, len(prepared))) if progress else None
-        outputs = generate_batch(loaded, [prepared[i]["english"] for i in todo], t5_settings(n, method),
-                                 progress=report, answers=["|".join(prepared[i]["anchors"]) for i in todo])
-        for i, candidates in zip(todo, outputs):
-            generated[i] = candidates
+    todo = list(range(len(prepared))) if model else []
+    generated = _generate(model, prepared, todo, n, method, allow_paths, progress)
     results = []
-    for k, (row, t5_candidates) in enumerate(zip(prepared, generated)):
-        try:
-            result = _one(row, t5_candidates, n, vs, bool(model))
-        except StudioError as exc:
-            if strict:
-                raise
-            result = DistractorSet(row["english"], row["anchors"], [], notes=[exc.message()])
-        if vectors_note:
-            result.notes.insert(0, vectors_note)
-        results.append(result)
+    for row, candidates in zip(prepared, generated):
+        results.append(_answer(row, candidates, n, vs, bool(model)))
         if progress and not model:
-            progress(k + 1, len(prepared))
-    return results
+            progress(len(results), len(prepared))
+    # Only rows with an answer: for a word nobody translated, asking for one beats a model's guesses.
+    short = [i for i, r in enumerate(results) if _is_short(r, n) and prepared[i]["anchors"]]
+    if not model and fallback and short:
+        extra = _generate(BUNDLED_BASE, prepared, short, n, method, True, None)
+        for i in short:
+            results[i] = _answer(prepared[i], extra[i], n, vs, True)
+            if not isinstance(results[i], StudioError):
+                results[i].notes.append(text("distractors.note_fallback", model=BUNDLED_BASE))
+    return [_finish(result, row, vectors_note, strict) for result, row in zip(results, prepared)]
+
+
+def _generate(model: str, prepared: list, todo: list, n: int, method: str, allow_paths: bool, progress) -> list:
+    """Per row, the model's candidates for the rows in `todo` ([] for the others and without a model)."""
+    generated = [[] for _ in prepared]
+    todo = [i for i in todo if prepared[i]["english"]]
+    if not model or not todo:
+        return generated
+    from engine.generate.generation import generate_batch
+    from engine.models.loading import load_model
+
+    report = (lambda done, total: progress(done, len(prepared))) if progress else None
+    outputs = generate_batch(load_model(model, allow_paths), [prepared[i]["english"] for i in todo],
+                             t5_settings(n, method), progress=report,
+                             answers=["|".join(prepared[i]["anchors"]) for i in todo])
+    for i, candidates in zip(todo, outputs):
+        generated[i] = candidates
+    return generated
+
+
+def _answer(row: dict, candidates: list, n: int, vs, has_model: bool):
+    """The row's DistractorSet, or the StudioError that says why it has none."""
+    try:
+        return _one(row, candidates, n, vs, has_model)
+    except StudioError as exc:
+        return exc
+
+
+def _is_short(result, n: int) -> bool:
+    return isinstance(result, StudioError) or len(result.distractors) < n
+
+
+def _finish(result, row: dict, vectors_note: str, strict: bool) -> "DistractorSet":
+    if isinstance(result, StudioError):
+        if strict:
+            raise result
+        result = DistractorSet(row["english"], row["anchors"], [], notes=[result.message()])
+    if vectors_note:
+        result.notes.insert(0, vectors_note)
+    return result
 
 
 def _prepare(english, correct, use_samples: bool) -> dict:

@@ -22,15 +22,18 @@ class Candidate:
 
 
 def neighbours(anchors: list, vs) -> list:
-    """Vector neighbours of the first few correct answers that share the answer's part of speech."""
+    """Vector neighbours of the first few correct answers that share the answer's part of speech
+    (an answer the vectors lack is placed by check.answer_vector)."""
     found = []
     for answer in anchors[:ANCHORS]:
         key = check.vector_key(answer, vs)
-        if not key:
+        where = key or check.answer_vector(answer, vs)  # an answer outside the vocabulary: its alias or parts
+        if where is None:
             continue
         pos = check.analyse(answer).major_pos
         single = len(answer) == 1
-        for word, _ in vs.kv.most_similar(key, topn=NEIGHBOURS):
+        near = vs.kv.most_similar(key, topn=NEIGHBOURS) if key else vs.kv.similar_by_vector(where, topn=NEIGHBOURS)
+        for word, _ in near:
             info = check.analyse(word)
             if pos and info.major_pos != pos:
                 continue  # a verb's distractor is a verb: the quiz must not give itself away

@@ -227,6 +227,35 @@ def is_valid(candidate: str, vs=None) -> bool:
 # ---------------------------------------------------------------- closeness
 
 
+def answer_vector(word: str, vs):
+    """Where an answer sits in the word vectors, as a unit vector: its own row; else the row the
+    vectors map it to (chiVe's alias: 会計士 -> 税理士); else the mean of those parts of a kanji
+    compound that have rows (提供者 -> 提供). None when none of these is known. So answers outside the vocabulary still have
+    a neighbourhood."""
+    import numpy as np
+
+    if vs is None or not clean(word):
+        return None
+    key = vector_key(word, vs) or _alias(clean(word), vs)
+    if key:
+        return vs.kv.get_vector(key, norm=True)
+    # Only compounds with kanji are split: the pieces of a kana word (ぬばたま) are not its parts.
+    parts = [p for p in japanese.parts(clean(word)) if p in vs and len(p) > 1] if not is_kana(clean(word)) else []
+    if not parts:
+        return None
+    mean = np.mean([vs.kv.get_vector(p, norm=True) for p in parts], axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else None
+
+
+def _alias(word: str, vs) -> str:
+    aliases = getattr(vs, "aliases", None) or {}
+    for spelling in [word, *japanese.spellings(word)]:
+        if aliases.get(spelling) in vs:
+            return aliases[spelling]
+    return ""
+
+
 def closeness(candidate: str, answers, vs) -> float:
     """Cosine (-1..1) of `candidate` to the nearest correct answer in the word vectors; None if unmeasurable."""
     import numpy as np
@@ -234,11 +263,12 @@ def closeness(candidate: str, answers, vs) -> float:
     key = vector_key(candidate, vs)
     if not key:
         return None
+    unit = vs.kv.get_vector(key, norm=True)
     best = None
     for answer in split_correct(answers):
-        other = vector_key(answer, vs)
-        if other:
-            value = float(np.clip(vs.kv.similarity(key, other), -1.0, 1.0))
+        other = answer_vector(answer, vs)
+        if other is not None:
+            value = float(np.clip(np.dot(unit, other), -1.0, 1.0))
             best = value if best is None else max(best, value)
     return best
 

@@ -213,3 +213,58 @@ def test_try_tab_distractor_api(client, stored_model, tmp_path):
     assert "2 行" in summary and batch["headers"][:4] == ["Input", "Correct", "distractor_1", "distractor_2"]
     frame = pd.read_csv(download, encoding="utf-8-sig", dtype=str)
     assert list(frame["Input"]) == ["dog", "'=cmd"]  # formula escaped for Excel
+
+
+# ---------------------------------------------------------------- answers outside the vocabulary
+
+
+def test_coma_without_an_answer_takes_its_main_sense(chive_home, vs):
+    found = making.make_distractors("coma", "", n=5)
+    assert found.correct == ["昏睡"]  # not コマ (a film frame), the first form the vectors knew before
+    assert len(found.distractors) == 5
+    for d in found.distractors:
+        assert not checks.leak_reason(d.text, "昏睡", vs) and d.text != "コマ"
+
+
+@pytest.mark.parametrize("english, correct", [("accountant", "会計士"), ("drift", ""), ("donor", "")])
+def test_answers_the_vectors_lack_still_get_n_distractors(chive_home, vs, english, correct):
+    found = making.make_distractors(english, correct, n=5)
+    assert len({d.text for d in found.distractors}) == 5
+    answer = found.correct[0]
+    for d in found.distractors:
+        assert not checks.leak_reason(d.text, found.correct, vs)
+        assert checks.is_valid(d.text, vs)
+    if english == "accountant":
+        assert not checks.vector_key(answer, vs)  # 会計士 has no row of its own...
+        assert checks.answer_vector(answer, vs) is not None  # ...but a place: its alias
+        assert all(d.source == "vectors" for d in found.distractors)
+
+
+def test_an_answer_placed_by_its_parts(chive_home, vs):
+    import numpy as np
+
+    assert not checks.vector_key("提供者", vs)
+    where = checks.answer_vector("提供者", vs)
+    assert where is not None and abs(float(np.linalg.norm(where)) - 1) < 1e-5
+    assert checks.closeness("提供", "提供者", vs) > 0.5
+
+
+def test_rows_the_vectors_cannot_fill_get_the_bundled_models_candidates(chive_home, vs, monkeypatch):
+    from engine.distractors import ranking as ranking_module
+
+    monkeypatch.setattr(ranking_module, "NEIGHBOURS", 3)  # the vectors now offer almost nothing
+    alone = making.make_distractors("accountant", "会計士", n=5, fallback=False)
+    assert len(alone.distractors) < 5
+    helped = making.make_distractors("accountant", "会計士", n=5)
+    assert len(helped.distractors) == 5 and any(d.source == "t5" for d in helped.distractors)
+    assert any(paths.BUNDLED_BASE in note for note in helped.notes)
+    for d in helped.distractors:
+        assert not checks.leak_reason(d.text, helped.correct, vs)
+
+
+def test_a_csv_of_words_outside_the_vocabulary_is_filled_on_every_row(chive_home, tmp_path):
+    words = ["coma", "accountant", "donor", "activist", "drift", "apex", "refuge", "manual"]
+    source = tmp_path / "quiz.csv"
+    source.write_text("Input\n" + "".join(f"{w}\n" for w in words), encoding="utf-8")
+    result = batch.distractors_csv(source, None, n=5)
+    assert result["rows"] == len(words) and result["complete_rows"] == len(words)
