@@ -11,6 +11,7 @@ from engine.core.paths import BUNDLED_BASE
 from engine.distractors.batch import distractors_csv
 from engine.distractors.making import N_RANGE, check_n, make_distractors
 from engine.models import store
+from engine.words.lexicon import senses
 from tabs.common import GENERATE, Page, escape, guarded, owner_key, result_file, stash_upload, t, visitor_request
 
 PREVIEW_ROWS = 200
@@ -38,6 +39,7 @@ def create_section(page: Page) -> None:
     run = gr.Button(t("distractors.run"), variant="primary")
     table = gr.Dataframe(label=t("distractors.table"), interactive=False, wrap=True)
     notes = gr.Markdown()
+    meanings = gr.Radio(label=t("distractors.senses"), choices=[], visible=False)
     with gr.Accordion(t("distractors.batch_title"), open=False):
         upload = gr.File(label=t("distractors.csv"), file_types=[".csv", ".txt", ".tsv"], type="filepath")
         gr.Markdown(t("distractors.csv_info"))
@@ -47,8 +49,11 @@ def create_section(page: Page) -> None:
         download = gr.File(label=t("distractors.download"), interactive=False)
 
     page.demo.load(refresh_models, [model], [model], api_name=False)
-    gr.on([run.click, english.submit, correct.submit], make_single, [english, correct, count, model],
-          [table, notes], api_name="distractors", **GENERATE)
+    single = dict(fn=make_single, inputs=[english, correct, count, model], outputs=[table, notes], **GENERATE)
+    made = gr.on([run.click, english.submit, correct.submit], api_name="distractors", **single)
+    made.success(sense_choices, [english, correct], [meanings], api_name=False)
+    # One click on another meaning makes it the correct translation and makes the distractors again.
+    meanings.input(lambda chosen: chosen, meanings, correct, api_name=False).then(api_name=False, **single)
     run_csv.click(make_batch, [upload, count, model], [summary, batch, download], api_name="distractors_csv",
                   **GENERATE)
 
@@ -57,6 +62,14 @@ def refresh_models(current=""):
     """Inputs: the distractor model / Outputs: the same, with choices re-read from the store"""
     choices = model_choices()
     return gr.update(choices=choices, value=current if current in [v for _, v in choices] else "")
+
+
+def sense_choices(english, correct):
+    """Inputs: English word, correct translation / Outputs: the meanings radio (shown when there are several)"""
+    found = senses(english or "")
+    current = (correct or "").split("|")[0].strip() or (found[0] if found else None)
+    return gr.update(choices=found, value=current if current in found else None, visible=len(found) > 1,
+                     info=text("distractors.senses_info", word=english or ""))
 
 
 def source_label(source: str) -> str:

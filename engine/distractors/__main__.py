@@ -9,7 +9,7 @@ import sys
 
 from engine.core.messages import StudioError
 from engine.distractors.batch import distractors_csv
-from engine.distractors.making import METHODS, make_distractors
+from engine.distractors.making import METHODS, make_distractors, sense_answer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -17,6 +17,8 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Plausible but wrong Japanese translations (T5 Studio)")
     parser.add_argument("word", nargs="?", help="English word (or words)")
     parser.add_argument("--correct", default="", help="the correct Japanese translation(s), separated by |")
+    parser.add_argument("--sense", type=int, default=0,
+                        help="without --correct: the word's meaning to use, 1 = the main one (listed in the output)")
     parser.add_argument("--n", type=int, default=5, help="how many distractors (1-20)")
     parser.add_argument("--model", default="", help="stored model name or folder; none = word vectors only")
     parser.add_argument("--method", default="diverse_beam", choices=METHODS, help="how the model searches")
@@ -42,9 +44,12 @@ def main(argv=None) -> int:
                                       progress=lambda d, t: print(f"[{d}/{t}]", file=sys.stderr, flush=True))
             result = {k: v for k, v in summary.items() if k != "table"}
         else:
-            found = make_distractors(args.word, args.correct, **options)
+            correct = args.correct or (sense_answer(args.word, args.sense) if args.sense else "")
+            found = make_distractors(args.word, correct, **options)
             for note in found.notes:
                 print(note)
+            if found.senses:
+                print("senses: " + "  ".join(f"{k}. {w}" for k, w in enumerate(found.senses, 1)))
             for rank, d in enumerate(found.distractors, 1):
                 print(f"{rank:2d}. {d.text}\t{d.score:.4f}\t{d.source}")
             result = found.to_dict()

@@ -45,7 +45,7 @@ from engine.core.messages import StudioError, int_in_range, text
 from engine.core.paths import BUNDLED_BASE
 from engine.distractors.ranking import Candidate, filter_candidates, neighbours, pick, score
 from engine.words import checks as check
-from engine.words.lexicon import known_answers, lexicon_answers, synonyms
+from engine.words.lexicon import known_answers, lexicon_answers, senses, synonyms
 
 N_RANGE = (1, 20)
 SOURCES = ("t5", "vectors")
@@ -74,11 +74,12 @@ class DistractorSet:
     notes: list = field(default_factory=list)  # Japanese sentences for the user
     dropped: list = field(default_factory=list)  # {"text", "source", "reason"} of rejected candidates
     correct_from: str = ""  # "input" | "samples" | "lexicon" | ""
+    senses: list = field(default_factory=list)  # the word's other meanings, each a possible answer
 
     def to_dict(self) -> dict:
         return {"input": self.input, "correct": "|".join(self.correct),
                 "distractors": [d.to_dict() for d in self.distractors], "notes": self.notes,
-                "correct_from": self.correct_from}
+                "correct_from": self.correct_from, "senses": self.senses}
 
 
 # ---------------------------------------------------------------- answers
@@ -94,6 +95,15 @@ def _lookup_from_lexicon(forms: list, vs) -> list:
     coma -> 昏睡, not コマ) that the vectors can place, by its own row, its alias or its parts."""
     placed = [w for w in forms if check.answer_vector(w, vs) is not None] if vs is not None else []
     return (placed or forms)[:1]
+
+
+def sense_answer(english: str, number: int) -> str:
+    """The answer of the word's `number`-th meaning (1 = the main one; see lexicon.senses)."""
+    found = senses(english)
+    if not 1 <= number <= len(found):
+        raise StudioError("distractors.bad_sense", word=english, number=number, count=len(found),
+                          senses="、".join(found) or "—")
+    return found[number - 1]
 
 
 def check_n(n) -> int:
@@ -269,4 +279,4 @@ def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> Distrac
     if len(chosen) < n:
         notes.append(text("distractors.note_fewer", got=len(chosen), wanted=n))
     return DistractorSet(english, anchors, [Distractor(c.text, round(c.score, 4), c.source) for c in chosen],
-                         notes=notes, dropped=dropped, correct_from=row["origin"])
+                         notes=notes, dropped=dropped, correct_from=row["origin"], senses=senses(english))

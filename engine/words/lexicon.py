@@ -89,6 +89,20 @@ def lexicon_answers(english: str) -> list:
     return list(_lexicon().get(_english_key(english), []))
 
 
+def senses(english: str) -> list:
+    """The different words the dictionaries give for `english`, main sense first (coma: 昏睡, コマ).
+    A kana form that spells an earlier form's reading, or another spelling of the same word, is
+    left out (こんすい after 昏睡, 吹きだまり after 吹き溜まり)."""
+    kept, seen = [], set()
+    for form in known_answers(english) + lexicon_answers(english):
+        info = check.analyse(form)
+        keys = {check.fold(form), check.fold(info.reading or form), info.normalized or form}
+        if not keys & seen:
+            kept.append(form)
+        seen |= keys
+    return kept
+
+
 def reload() -> None:
     """Forget the sample dictionary and lexicon (after SAMPLE_FILES or LEXICON_FILE changed, as the benchmark does)."""
     _sample_dictionary.cache_clear()

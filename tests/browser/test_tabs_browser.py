@@ -86,6 +86,26 @@ def test_cancel_in_try_says_when_nothing_is_running(trained, page):
     page.get_by_text("動いている依頼はありません。").first.wait_for()
 
 
+def test_distractors_offer_the_words_other_meanings_in_one_click(trained, page):
+    from tests.browser.conftest import FAILURE_SHOTS
+
+    open_tab(page, "お試し T5")
+    page.get_by_role("tab", name="誤答選択肢", exact=True).click()
+    page.get_by_role("textbox", name=re.compile("^英単語")).fill("coma")
+    page.get_by_role("button", name="誤答選択肢を作る", exact=True).click()
+    page.get_by_text(re.compile("訳「昏睡」を正解として使いました")).wait_for()  # the main sense, not コマ
+    page.get_by_text("ほかの意味で作り直す").wait_for()
+    assert page.get_by_role("radio", name="昏睡").is_checked()
+    page.get_by_role("radio", name="コマ").click()
+    correct = page.get_by_role("textbox", name=re.compile("^正しい日本語訳"))
+    page.wait_for_function("() => [...document.querySelectorAll('textarea, input')].some(e => e.value === 'コマ')")
+    assert correct.input_value() == "コマ"
+    page.get_by_text(re.compile("訳「昏睡」を正解として使いました")).wait_for(state="detached")
+    assert "コマ" not in table_text(page, "誤答選択肢（もっともらしい順）").split("\n")[1:]
+    FAILURE_SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(FAILURE_SHOTS / "distractor-senses.png"), full_page=True)
+
+
 def test_word2vec_similarity_neighbours_and_picture(trained, page):
     open_tab(page, "お試し Word2Vec")
     page.get_by_label("単語 1", exact=True).fill("犬")

@@ -268,3 +268,23 @@ def test_a_csv_of_words_outside_the_vocabulary_is_filled_on_every_row(chive_home
     source.write_text("Input\n" + "".join(f"{w}\n" for w in words), encoding="utf-8")
     result = batch.distractors_csv(source, None, n=5)
     assert result["rows"] == len(words) and result["complete_rows"] == len(words)
+
+
+def test_a_words_meanings_are_listed_main_first_without_readings_or_respellings(chive_home):
+    from engine.words.lexicon import senses
+
+    assert senses("coma") == ["昏睡", "コマ"]  # こんすい, the reading of 昏睡, is not another meaning
+    assert senses("drift")[:2] == ["漂う", "吹き溜まり"]  # 吹きだまり is the same word
+    assert making.make_distractors("coma", "", n=3).senses == ["昏睡", "コマ"]
+
+
+def test_the_cli_makes_distractors_for_a_chosen_meaning(chive_home):
+    env = {**os.environ, "T5STUDIO_HOME": str(paths.data_home())}
+    done = subprocess.run([sys.executable, "-m", "engine.distractors", "coma", "--sense", "2", "--n", "3"],
+                          capture_output=True, text=True, env=env, cwd=paths.REPO_ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["correct"] == "コマ" and len(result["distractors"]) == 3 and "1. 昏睡" in done.stdout
+    bad = subprocess.run([sys.executable, "-m", "engine.distractors", "coma", "--sense", "9"],
+                         capture_output=True, text=True, env=env, cwd=paths.REPO_ROOT, timeout=300)
+    assert bad.returncode == 1 and "9 番目の意味はありません" in bad.stdout
