@@ -30,7 +30,9 @@ Score (plausibility, 0..1, higher = more tempting):
     cosine; one whose relatedness cannot be measured gets half its confidence.
 Which N are returned: picked one by one, each time the candidate with the best
 0.65 × score − 0.35 × (its cosine to the closest one already picked), so the list does not fill up
-with near-twins (five dog breeds); the picked ones are then shown best score first.
+with near-twins; the picked ones are then shown best score first, except that the first five places
+hold one member of a narrow family each (cosine ≥ 0.65 to one placed above: asked for 20
+distractors of 犬, the first five are not five dog breeds; the other breeds follow).
 
 Python API:
     make_distractors(english, correct="", n=5, model="", ...) -> DistractorSet

@@ -7,6 +7,8 @@ from engine.words import checks as check
 
 ANCHORS = 3  # correct answers whose neighbours are searched (the first ones: the usual senses)
 NEIGHBOURS = 300  # vector neighbours examined per correct answer; most fail the filters
+FAMILY = 0.65  # cosine above which two distractors are one narrow family (チワワ / パグ 0.78, チワワ / 猫 0.60)
+FAMILY_TOP = 5  # places at the top of a list that hold one member of a family each
 RELEVANCE = 0.65  # weight of the score against redundancy when picking the N
 MIN_RELATED = 0.2  # below this cosine a model's candidate earns nothing for the model's confidence
 EXCLUDED_MINOR_POS = ("固有名詞", "数詞")  # names and numbers make poor vocabulary distractors
@@ -84,7 +86,8 @@ def score(cand: Candidate, anchors: list, vs) -> float:
 
 
 def pick(cands: list, n: int, vs) -> list:
-    """N candidates by score, each discounted by its likeness to those already picked; best score first."""
+    """N candidates by score, each discounted by its likeness to those already picked; best score
+    first, except that the first FAMILY_TOP places take one member of a narrow family each."""
     pool = sorted(cands, key=lambda c: c.score, reverse=True)
     chosen = []
 
@@ -98,4 +101,16 @@ def pick(cands: list, n: int, vs) -> list:
                    - (1 - RELEVANCE) * max((likeness(c, p) for p in chosen), default=0.0))
         chosen.append(best)
         pool.remove(best)
-    return sorted(chosen, key=lambda c: c.score, reverse=True)
+    return one_per_family(sorted(chosen, key=lambda c: c.score, reverse=True), likeness)
+
+
+def one_per_family(ordered: list, likeness, top: int = None) -> list:
+    """`ordered` with its first `top` places given to candidates unlike every one placed before them
+    (cosine below FAMILY): asked for 20 distractors of 犬, the first five are not five dog breeds.
+    The others follow in their order, so nothing is dropped when one family is all there is."""
+    top = FAMILY_TOP if top is None else top
+    head, rest = [], []
+    for cand in ordered:
+        fits = len(head) < top and all(likeness(cand, other) < FAMILY for other in head)
+        (head if fits else rest).append(cand)
+    return head + rest
