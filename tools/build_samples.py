@@ -87,6 +87,7 @@ MAX_SENSE, MAX_GLOSS = 1, 2   # a translation counts when the word is in its fir
 NEIGHBOURS = 80           # how deep to look into the vector neighbourhood
 MIN_SIMILARITY = 0.30     # below this a neighbour is no longer plausible
 LEXICON_FILE = "lexicon_en_ja.csv"
+SPELLINGS_FILE = "kana_spellings.csv"  # kanji spelling -> the kana a school writes (JMdict "uk")
 LEXICON_MAX_WORDS = 3     # "look after" and "at first" are in; longer glosses are explanations
 LEXICON_GLOSS = re.compile(r"[a-z][a-z'-]*(?: [a-z][a-z'-]*)*")
 
@@ -643,6 +644,30 @@ def write_lexicon(path: Path, rows: list[tuple[str, list[str]]]) -> None:
             writer.writerow([english, "|".join(forms)])
 
 
+def kana_spellings(entries: dict) -> list[tuple[str, str]]:
+    """(kanji spelling, kana) for the words JMdict says are usually written in kana alone in their
+    main sense (御八つ -> おやつ, 桜ん坊 -> さくらんぼ), among entries with any priority tag; when two
+    entries share a spelling, the more common one decides."""
+    found: dict[str, str] = {}
+    ranked = sorted((e for e in entries.values() if e.rank < 10**6 and e.senses), key=lambda e: (e.rank, e.idseq))
+    for entry in ranked:
+        sense = entry.senses[0]
+        shown = entry.display(sense)
+        if UK not in sense.misc or not shown:
+            continue
+        for form in entry.kanji:
+            if not form.info & BAD_KANJI_INFO:
+                found.setdefault(form.text, shown)
+    return sorted(found.items())
+
+
+def write_spellings(path: Path, rows: list[tuple[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["Kanji", "Kana"])
+        writer.writerows(rows)
+
+
 def split(rows: list[Row]) -> tuple[list[Row], list[Row]]:
     """Seeded held-out split; both halves keep the frequency order of `rows`."""
     indices = list(range(len(rows)))
@@ -676,6 +701,7 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(args.out / "sample_train.csv", train[:QUICK_ROWS])
     entries = lexicon(dic)
     write_lexicon(args.out / LEXICON_FILE, entries)
+    write_spellings(args.out / SPELLINGS_FILE, kana_spellings(dic.entries))
 
     print(f"rows: {len(rows)} (train {len(train)}, held-out {len(heldout)}, "
           f"quick {min(QUICK_ROWS, len(train))})", file=sys.stderr)

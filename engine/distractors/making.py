@@ -47,7 +47,7 @@ from engine.core.messages import StudioError, int_in_range, text
 from engine.core.paths import BUNDLED_BASE
 from engine.distractors.ranking import Candidate, filter_candidates, neighbours, pick, score
 from engine.words import checks as check
-from engine.words.lexicon import known_answers, lexicon_answers, senses, synonyms
+from engine.words.lexicon import known_answers, lexicon_answers, school_spelling, senses, synonyms
 
 N_RANGE = (1, 20)
 SOURCES = ("t5", "vectors")
@@ -280,5 +280,6 @@ def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> Distrac
     chosen = pick(kept, n, vs)
     if len(chosen) < n:
         notes.append(text("distractors.note_fewer", got=len(chosen), wanted=n))
-    return DistractorSet(english, anchors, [Distractor(c.text, round(c.score, 4), c.source) for c in chosen],
+    shown = [Distractor(school_spelling(c.text), round(c.score, 4), c.source) for c in chosen]
+    return DistractorSet(english, anchors, shown,
                          notes=notes, dropped=dropped, correct_from=row["origin"], senses=senses(english))

@@ -16,6 +16,7 @@ from engine.words import checks as check
 
 SAMPLE_FILES = ("distractors_train.csv", "distractors_heldout.csv")
 LEXICON_FILE = "lexicon_en_ja.csv"  # None: no lexicon (the benchmark's comparison row)
+SPELLINGS_FILE = "kana_spellings.csv"  # written by tools/build_samples.py with the lexicon
 
 
 @lru_cache(maxsize=1)
@@ -103,8 +104,24 @@ def senses(english: str) -> list:
     return kept
 
 
+@lru_cache(maxsize=1)
+def _kana_spellings() -> dict:
+    path = paths.SAMPLES_DIR / SPELLINGS_FILE
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return {row["Kanji"]: row["Kana"] for row in csv.DictReader(handle) if row.get("Kanji") and row.get("Kana")}
+
+
+def school_spelling(word: str) -> str:
+    """`word` as schools write it: in kana when JMdict says it is usually written so (御八つ -> おやつ,
+    the spelling SudachiPy and chiVe keep), else as it is."""
+    return _kana_spellings().get(word, word)
+
+
 def reload() -> None:
     """Forget the sample dictionary and lexicon (after SAMPLE_FILES or LEXICON_FILE changed, as the benchmark does)."""
     _sample_dictionary.cache_clear()
     _translations_of.cache_clear()
     _lexicon.cache_clear()
+    _kana_spellings.cache_clear()

@@ -311,3 +311,12 @@ def test_one_per_family_keeps_everything_when_one_family_is_all_there_is():
     apart = {("a", "b"): 0.9, ("b", "a"): 0.9}
     likeness = lambda x, y: apart.get((x, y), 0.1)  # noqa: E731
     assert one_per_family(["a", "b", "c", "d"], likeness, top=2) == ["a", "c", "b", "d"]
+
+
+def test_options_are_spelled_as_schools_write_them(chive_home):
+    from engine.words.lexicon import school_spelling
+
+    assert school_spelling("御八つ") == "おやつ" and school_spelling("桜ん坊") == "さくらんぼ"
+    assert school_spelling("犬") == "犬"
+    texts = [d.text for d in making.make_distractors("dog", "犬", n=20).distractors]
+    assert "御八つ" not in texts and "おやつ" in texts  # chiVe keeps SudachiPy's 御八つ
