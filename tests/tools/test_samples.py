@@ -86,3 +86,24 @@ def test_readme_credits_the_sources():
     text = (SAMPLES / "README.md").read_text("utf-8")
     for needed in ("JMdict", "CC BY-SA 4.0", "EDRDG", "chiVe", "Apache", "tools/build_samples.py"):
         assert needed in text, needed
+
+
+def test_the_benchmark_word_list_spans_four_bands_and_none_is_a_sample_word():
+    header, rows = read("distractors_benchmark.csv")
+    assert header == ["Input", "Answer", "Correct", "Band", "POS"]
+    assert len(rows) >= 500
+    bands = {band for *_, band, _pos in rows}
+    assert bands == {"A", "B", "C", "D"}
+    assert len({pos for *_, pos in rows}) >= 3  # nouns, verbs, adjectives at least
+    sample_words = {r[0] for name in FILES for r in read(name)[1]}
+    assert not sample_words & {r[0] for r in rows}
+    for english, answer, correct, band, pos in rows:
+        assert answer == correct.split("|")[0] and english == english.strip()
+
+
+def test_kana_spellings_map_kanji_spellings_to_kana():
+    header, rows = read("kana_spellings.csv")
+    assert header == ["Kanji", "Kana"] and len(rows) > 1000
+    kana = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー]+$")
+    assert all(kana.match(k) for _, k in rows)
+    assert ("御八つ", "おやつ") in [tuple(r) for r in rows]
