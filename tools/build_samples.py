@@ -88,6 +88,8 @@ NEIGHBOURS = 80           # how deep to look into the vector neighbourhood
 MIN_SIMILARITY = 0.30     # below this a neighbour is no longer plausible
 LEXICON_FILE = "lexicon_en_ja.csv"
 SPELLINGS_FILE = "kana_spellings.csv"  # kanji spelling -> the kana a school writes (JMdict "uk")
+RELATED_FILE = "related_ja.csv"  # Japanese word -> its JMdict antonyms, then cross-references
+RELATED_SENSES = 1  # links of the main sense only: later senses drift off it (犬 "spy": 密告者)
 LEXICON_MAX_WORDS = 3     # "look after" and "at first" are in; longer glosses are explanations
 LEXICON_GLOSS = re.compile(r"[a-z][a-z'-]*(?: [a-z][a-z'-]*)*")
 
@@ -661,6 +663,39 @@ def kana_spellings(entries: dict) -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
+def related_words(path: str, entries: dict) -> list[tuple[str, str]]:
+    """(Japanese form, related words) from the antonyms, then the cross-references, of the first
+    senses of JMdict entries with any priority tag (暑い: 寒い; 兄: 弟): dictionary neighbours that
+    distractor mode offers beside the vectors' (its leak rules still apply to them)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    where = {}  # sense id -> (entry, index of the sense in its entry)
+    counts = collections.Counter()
+    for idseq, sid in db.execute("SELECT idseq, ID FROM Sense ORDER BY ID"):
+        where[sid] = (idseq, counts[idseq])
+        counts[idseq] += 1
+    links = collections.defaultdict(list)
+    for kind, table in enumerate(("antonym", "xref")):
+        for sid, text in db.execute(f"SELECT sid, text FROM {table} ORDER BY rowid"):
+            idseq, index = where.get(sid, (None, RELATED_SENSES))
+            if idseq is not None and index < RELATED_SENSES and entries[idseq].rank < 10**6:
+                links[idseq].append((kind, index, text.split("・")[0]))
+    db.close()
+    found: dict[str, list] = {}
+    for idseq in sorted(links):
+        words = list(dict.fromkeys(word for _kind, _index, word in sorted(links[idseq])))
+        for form in entries[idseq].all_texts():
+            kept = found.setdefault(form, [])
+            kept.extend(w for w in words if w not in kept and w != form)
+    return sorted((form, "|".join(words)) for form, words in found.items() if words)
+
+
+def write_related(path: Path, rows: list[tuple[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["Japanese", "Related"])
+        writer.writerows(rows)
+
+
 def write_spellings(path: Path, rows: list[tuple[str, str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
@@ -702,6 +737,7 @@ def main(argv: list[str] | None = None) -> int:
     entries = lexicon(dic)
     write_lexicon(args.out / LEXICON_FILE, entries)
     write_spellings(args.out / SPELLINGS_FILE, kana_spellings(dic.entries))
+    write_related(args.out / RELATED_FILE, related_words(jmdict_path(), dic.entries))
 
     print(f"rows: {len(rows)} (train {len(train)}, held-out {len(heldout)}, "
           f"quick {min(QUICK_ROWS, len(train))})", file=sys.stderr)

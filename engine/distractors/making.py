@@ -4,7 +4,9 @@ Where candidates come from:
   - "t5": a fine-tuned T5 (trained on English -> wrong Japanese), asked for about twice N outputs
     by diverse beam search (or beam search / sampling) through engine.generate.generation;
   - "vectors": the nearest neighbours, in the word vectors (chiVe by default), of the correct
-    translation. With no model, vectors alone still work.
+    translation (placed by its alias or its parts when it has no row of its own). With no model,
+    vectors alone still work; rows they cannot fill get the bundled base model's candidates;
+  - "dictionary": the correct translation's antonyms and cross-references in JMdict (暑い: 寒い).
 Every candidate then passes the rules of engine.words.checks: it must be a real Japanese
 word, and must not be a correct translation in disguise (犬 / いぬ / イヌ / 子犬 / 綺麗 ~ 奇麗 …).
 The answers checked against are the ones given, the ones listed for the same English word in the
@@ -45,12 +47,12 @@ from dataclasses import asdict, dataclass, field
 
 from engine.core.messages import StudioError, int_in_range, text
 from engine.core.paths import BUNDLED_BASE
-from engine.distractors.ranking import Candidate, filter_candidates, neighbours, pick, score
+from engine.distractors.ranking import ANCHORS, Candidate, filter_candidates, neighbours, pick, score
 from engine.words import checks as check
-from engine.words.lexicon import known_answers, lexicon_answers, school_spelling, senses, synonyms
+from engine.words.lexicon import known_answers, lexicon_answers, related, school_spelling, senses, synonyms
 
 N_RANGE = (1, 20)
-SOURCES = ("t5", "vectors")
+SOURCES = ("t5", "vectors", "dictionary")
 METHODS = ("diverse_beam", "beam", "sampling")
 
 
@@ -269,9 +271,10 @@ def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> Distrac
         notes.append(text(f"distractors.note_from_{row['origin']}", word=english, correct="、".join(anchors)))
     best = max((c.score for c in t5_candidates if c.score is not None), default=0.0)
     pool = [Candidate(c.text, "t5", model_score=None if c.score is None else c.score - best) for c in t5_candidates]
+    pool += [Candidate(w, "dictionary", key=check.vector_key(w, vs)) for a in anchors[:ANCHORS] for w in related(a)]
     if vs is not None and anchors:
         near = neighbours(anchors, vs)
-        if not near and not has_model:
+        if not near and not has_model and not pool:
             raise StudioError("distractors.correct_not_in_vectors", correct="、".join(anchors), source=vs.name)
         pool += near
     kept, dropped = filter_candidates(pool, row["leaks"], anchors, vs, row.get("whole", ()))

@@ -17,6 +17,7 @@ from engine.words import checks as check
 SAMPLE_FILES = ("distractors_train.csv", "distractors_heldout.csv")
 LEXICON_FILE = "lexicon_en_ja.csv"  # None: no lexicon (the benchmark's comparison row)
 SPELLINGS_FILE = "kana_spellings.csv"  # written by tools/build_samples.py with the lexicon
+RELATED_FILE = "related_ja.csv"  # JMdict antonyms and cross-references, by the same tool
 
 
 @lru_cache(maxsize=1)
@@ -113,6 +114,21 @@ def _kana_spellings() -> dict:
         return {row["Kanji"]: row["Kana"] for row in csv.DictReader(handle) if row.get("Kanji") and row.get("Kana")}
 
 
+@lru_cache(maxsize=1)
+def _related() -> dict:
+    path = paths.SAMPLES_DIR / RELATED_FILE
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return {row["Japanese"]: row["Related"].split("|") for row in csv.DictReader(handle) if row.get("Related")}
+
+
+def related(word: str) -> list:
+    """The dictionary's neighbours of a Japanese word: the antonyms, then the cross-references of
+    its main sense in JMdict (暑い: 寒い; 右: 左)."""
+    return list(_related().get(check.clean(word), []))
+
+
 def school_spelling(word: str) -> str:
     """`word` as schools write it: in kana when JMdict says it is usually written so (御八つ -> おやつ,
     the spelling SudachiPy and chiVe keep), else as it is."""
@@ -125,3 +141,4 @@ def reload() -> None:
     _translations_of.cache_clear()
     _lexicon.cache_clear()
     _kana_spellings.cache_clear()
+    _related.cache_clear()

@@ -107,3 +107,11 @@ def test_kana_spellings_map_kanji_spellings_to_kana():
     kana = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー]+$")
     assert all(kana.match(k) for _, k in rows)
     assert ("御八つ", "おやつ") in [tuple(r) for r in rows]
+
+
+def test_related_words_come_from_jmdict_antonyms_and_cross_references():
+    header, rows = read("related_ja.csv")
+    assert header == ["Japanese", "Related"] and len(rows) > 3000
+    related = dict(rows)
+    assert related["暑い"].split("|")[0] == "寒い"
+    assert all(word not in words.split("|") for word, words in rows)  # never a word's own neighbour

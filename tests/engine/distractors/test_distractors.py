@@ -320,3 +320,11 @@ def test_options_are_spelled_as_schools_write_them(chive_home):
     assert school_spelling("犬") == "犬"
     texts = [d.text for d in making.make_distractors("dog", "犬", n=20).distractors]
     assert "御八つ" not in texts and "おやつ" in texts  # chiVe keeps SudachiPy's 御八つ
+
+
+def test_the_dictionarys_antonyms_join_the_candidates(chive_home):
+    from engine.words.lexicon import related
+
+    assert related("暑い")[0] == "寒い" and related("右")[0] == "左"
+    found = making.make_distractors("hot", "暑い", n=5)
+    assert ("寒い", "dictionary") in [(d.text, d.source) for d in found.distractors]
