@@ -88,6 +88,8 @@ def create_tab(page: Page) -> gr.Dropdown:
     stop.click(stop_training, [owner], [status], api_name="stop", concurrency_limit=None)
     page.demo.load(watch, [owner], watch_outputs, api_name="watch", concurrency_limit=None)
     page.demo.load(lambda: gr.update(choices=base_choices()), None, [base], api_name=False)
+    # A fresh name per page: one chosen when the server started would already exist after the first training.
+    page.demo.load(_suggest_name, None, [name], api_name=False)
     return base  # the Catalog's "use as base model" fills it
 
 
@@ -214,7 +216,10 @@ def follow(job, owner):
 @guarded
 def stop_training(owner, request: gr.Request):
     stopped = JOBS.stop(owner_key(owner, request))
-    return render_status_text(text("train_ui.stopping") if stopped else text("train.no_job"))
+    if stopped:
+        return render_status_text(text("train_ui.stopping"))
+    other = JOBS.busy_with()  # someone else's: it can only be stopped where it was started
+    return render_status_text(text("train_ui.not_yours", name=other.config.name) if other else text("train.no_job"))
 
 
 # Rendering ------------------------------------------------------------------------------------
@@ -239,8 +244,10 @@ def render_status(info: dict) -> str:
     details = text("train_ui.details", step=info["step"], total=total or "?", epoch=_num(info.get("epoch"), "{:.2f}"),
                    loss=_num(info.get("loss")), eval_loss=_num(info.get("eval_loss")),
                    lr=_num(info.get("learning_rate"), "{:.2e}"), elapsed=_clock(info.get("elapsed")),
-                   eta=_clock(info.get("eta")))
+                   eta=_clock(info.get("eta") if info["status"] == "running" else None))  # no ETA once it ended
     error = f"<div class='t5s-error' style='color:#b91c1c'>{escape(info['error'])}</div>" if info.get("error") else ""
+    rising = overfitting_note(info.get("curve")) if info["status"] != "running" else ""
+    error += f"<div class='t5s-note' style='color:#92400e'>{escape(rising)}</div>" if rising else ""
     return (
         f"<div class='t5s-progress'><b>{escape(info['name'])}</b> — {escape(label)} ({share * 100:.0f}%)"
         f"<div style='background:#e5e7eb;border-radius:6px;height:14px;margin:6px 0'>"
@@ -248,6 +255,19 @@ def render_status(info: dict) -> str:
         f"style='background:#f97316;height:14px;border-radius:6px;width:{share * 100:.1f}%'></div></div>"
         f"<span>{escape(details)}</span>{error}</div>"
     )
+
+
+def overfitting_note(curve) -> str:
+    """A plain warning when the validation loss ended well above its lowest point, else ''."""
+    if curve is None or curve.empty:
+        return ""
+    values = list(curve[curve["series"] == "eval_loss"]["value"])
+    if len(values) < 3 or values[-1] <= min(values) * OVERFIT_RISE:
+        return ""
+    return text("train_ui.overfitting", best=f"{min(values):.3f}", last=f"{values[-1]:.3f}")
+
+
+OVERFIT_RISE = 1.05  # validation loss 5 % above its best at the end: the model learnt the rows by heart
 
 
 def render_status_text(message: str) -> str:

@@ -63,3 +63,57 @@ def test_broken_upload_is_explained(client, tmp_path):
 def test_sample_data_is_ready_to_train(client):
     input_col, output_col, summary, _ = client.predict(api_name="/use_sample")
     assert "行を読み込みました" in summary and input_col["value"] == "Input"
+
+
+# ---------------------------------------------------------------- what a teacher reads
+
+
+def _info(status, eval_losses=(), eta=125.0):
+    import pandas as pd
+
+    curve = pd.DataFrame({"step": list(range(len(eval_losses))), "series": "eval_loss", "value": list(eval_losses)})
+    return {"name": "m", "status": status, "step": 10, "max_steps": 20, "epoch": 1.0, "loss": 1.0,
+            "eval_loss": None, "learning_rate": 1e-4, "elapsed": 30.0, "eta": eta, "error": "", "curve": curve}
+
+
+def test_a_stopped_or_finished_run_shows_no_time_left():
+    assert "残り 0:02:05" in train.render_status(_info("running"))
+    for status in ("stopped", "finished", "failed"):
+        shown = train.render_status(_info(status))
+        assert "0:02:05" not in shown and "残り —" in shown
+
+
+def test_a_rising_validation_loss_is_explained_as_overfitting():
+    rising = train.render_status(_info("finished", [4.12, 4.3, 4.5, 4.74]))
+    assert "過学習" in rising and "4.120" in rising and "4.740" in rising
+    assert "過学習" not in train.render_status(_info("finished", [4.5, 4.2, 4.0]))
+    assert "過学習" not in train.render_status(_info("running", [4.12, 4.3, 4.5, 4.74]))  # only once it ended
+
+
+def test_each_page_load_suggests_a_fresh_name(home):
+    """The name box gets a new name on every page load, not one fixed when the server started
+    (the second training of the day would find it taken)."""
+    demo = single_tab_blocks(train)
+    name_box = next(b for b in demo.blocks.values() if getattr(b, "label", None) == "モデル名" or
+                    getattr(getattr(b, "label", None), "key", None) == "train.name")
+    loads = [fn for fn in demo.fns.values() if fn.fn is train._suggest_name]
+    assert loads and name_box._id in [o._id for o in loads[0].outputs]
+    assert train._suggest_name() != train._suggest_name()
+
+
+def test_stop_from_another_browser_names_the_running_training(home):
+    from types import SimpleNamespace
+
+    from engine.train.config import TrainConfig
+    from engine.train.jobs import JOBS
+
+    job = JOBS.start(TrainConfig(csv=str(PAIRS), name="alices-model", base="scratch", max_steps=5000, batch_size=4),
+                     owner="a" * 48)
+    try:
+        shown = train.stop_training("b" * 48, SimpleNamespace(session_hash="bob"))
+        assert "alices-model" in shown and "別のブラウザ" in shown
+        assert job.running and not job.stop_event.is_set()
+    finally:
+        JOBS.stop("a" * 48)
+        job.done.wait(120)
+    assert "実行中の訓練はありません" in train.stop_training("b" * 48, SimpleNamespace(session_hash="bob"))
