@@ -8,6 +8,7 @@ import gradio as gr
 from engine.core.csvdata import guess_column, read_table, select_columns
 from engine.core.messages import StudioError, finite_number, text
 from engine.core.paths import SAMPLES_DIR, public_mode
+from engine.logs.view import loss_figure
 from engine.models.catalog import base_model_choices
 from engine.models.publishing import is_offline
 from engine.train.config import OPTIMIZERS, SCHEDULERS, SIZES, TrainConfig
@@ -71,7 +72,8 @@ def create_tab(page: Page) -> gr.Dropdown:
                 stop = gr.Button(t("train.stop"), variant="stop")
     status = gr.HTML(label=t("train.progress"))
     with gr.Row():
-        curve = gr.LinePlot(label=t("train.loss_plot"), x="step", y="value", color="series", height=300)
+        # The Logs tab's figure: its legend sits inside the axes (gr.LinePlot cut its legend off).
+        curve = gr.Plot(label=t("train.loss_plot"))
         log_tail = gr.Textbox(label=t("train.log_tail"), lines=12, max_lines=12, autoscroll=True)
     result = gr.JSON(label=t("train.result"))
 
@@ -205,7 +207,7 @@ def watch(owner, request: gr.Request):
 def follow(job, owner):
     while True:
         info = progress(job)
-        yield render_status(info), info["curve"], info["log"], result_view(info.get("outcome")), owner
+        yield render_status(info), live_figure(info), info["log"], result_view(info.get("outcome")), owner
         if not job.running:
             break
         time.sleep(POLL_SECONDS)
@@ -257,11 +259,17 @@ def render_status(info: dict) -> str:
     )
 
 
+def live_figure(info: dict):
+    """The loss curve so far as a figure (train and validation loss, learning rate), or None."""
+    curve = info.get("curve")
+    return None if curve is None or curve.empty else loss_figure(curve)
+
+
 def overfitting_note(curve) -> str:
     """A plain warning when the validation loss ended well above its lowest point, else ''."""
-    if curve is None or curve.empty:
+    if curve is None or "eval_loss" not in getattr(curve, "columns", ()):
         return ""
-    values = list(curve[curve["series"] == "eval_loss"]["value"])
+    values = list(curve["eval_loss"].dropna())
     if len(values) < 3 or values[-1] <= min(values) * OVERFIT_RISE:
         return ""
     return text("train_ui.overfitting", best=f"{min(values):.3f}", last=f"{values[-1]:.3f}")
@@ -275,12 +283,11 @@ def render_status_text(message: str) -> str:
 
 
 def result_view(outcome):
-    """The outcome without its 'path' key, which clients would take for a file to download."""
+    """The outcome without its server path: clients would take it for a file to download, and on a
+    Space it would show the data home. The model's name is how every tab finds it."""
     if not outcome:
         return None
-    view = {k: v for k, v in outcome.items() if k != "path"}
-    view["folder"] = outcome.get("path", "")
-    return view
+    return {k: v for k, v in outcome.items() if k != "path"}
 
 
 if __name__ == "__main__":

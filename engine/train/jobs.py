@@ -113,13 +113,11 @@ def progress(job: Job) -> dict:
 
 
 def summarize(records: list) -> dict:
-    """Latest values, and the loss curve in long form (step, series, value) for a line plot."""
+    """Latest values, and the loss curve (runs.loss_curve: step, loss, eval_loss, learning_rate …)."""
     summary = {}
     for record in records:
         for key in ("step", "max_steps", "epoch", "learning_rate", "elapsed", "eta", "loss", "eval_loss"):
             if record.get(key) is not None:
                 summary[key] = record[key]
-    curve = runs.loss_curve(records)
-    series = [c for c in ("loss", "eval_loss") if c in curve.columns]
-    summary["curve"] = curve.melt(id_vars="step", value_vars=series, var_name="series").dropna() if series else None
+    summary["curve"] = runs.loss_curve(records)
     return summary

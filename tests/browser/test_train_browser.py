@@ -41,6 +41,10 @@ def test_train_shows_moving_progress_and_loss_curve_then_stops(page):
     assert page.locator("canvas, svg").count() > 0  # the loss plot is drawn
     page.get_by_role("button", name="停止").click()
     page.locator(".t5s-progress", has_text="停止（保存済み）").wait_for()
+    assert "残り —" in page.locator(".t5s-progress").inner_text()  # a stopped run has no time left
+    assert "/models/" not in page.locator("body").inner_text()  # no server folder in the result
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "train-stopped.png"), full_page=True)
     assert "browser-stop" in store.model_names()
     assert store.load_meta("browser-stop")["status"] == "stopped"
 

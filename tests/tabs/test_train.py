@@ -37,7 +37,7 @@ def test_upload_train_and_find_the_model(client):
     status, curve, log_tail, result, _ = job.outputs()[-1]
     assert result["status"] == "finished" and result["steps"] == 6
     assert "完了" in status and "ステップ 6 / 6" in status
-    assert curve and {"loss", "eval_loss"} <= {row[1] for row in curve["data"]}
+    assert curve and curve["type"] == "matplotlib" and curve["plot"].startswith("data:image/")  # the live figure
     assert "step" in log_tail
     assert "tabmodel" in store.model_names()
 
@@ -71,7 +71,7 @@ def test_sample_data_is_ready_to_train(client):
 def _info(status, eval_losses=(), eta=125.0):
     import pandas as pd
 
-    curve = pd.DataFrame({"step": list(range(len(eval_losses))), "series": "eval_loss", "value": list(eval_losses)})
+    curve = pd.DataFrame({"step": list(range(len(eval_losses))), "eval_loss": list(eval_losses)})
     return {"name": "m", "status": status, "step": 10, "max_steps": 20, "epoch": 1.0, "loss": 1.0,
             "eval_loss": None, "learning_rate": 1e-4, "elapsed": 30.0, "eta": eta, "error": "", "curve": curve}
 
@@ -117,3 +117,13 @@ def test_stop_from_another_browser_names_the_running_training(home):
         JOBS.stop("a" * 48)
         job.done.wait(120)
     assert "実行中の訓練はありません" in train.stop_training("b" * 48, SimpleNamespace(session_hash="bob"))
+
+
+def test_the_live_figure_names_both_losses_in_a_legend_inside_the_axes():
+    import pandas as pd
+
+    curve = pd.DataFrame({"step": [1.0, 2.0, 3.0], "loss": [3.0, 2.0, 1.5], "eval_loss": [None, 2.5, 2.2]})
+    figure = train.live_figure({"curve": curve})
+    legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert legend == ["訓練損失 (loss)", "検証損失 (eval_loss)"]
+    assert train.live_figure({"curve": pd.DataFrame()}) is None
