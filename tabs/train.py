@@ -148,7 +148,7 @@ def check_data(path, input_col, output_col):
 def summarize(table, input_col, output_col):
     """The data check of an already decoded table: a summary line and notes, or every problem."""
     try:
-        frame = select_columns(table, {"Input": input_col, "Output": output_col})
+        frame = select_columns(table, {"Input": input_col, "Output": output_col}, choosable=True)
     except StudioError as exc:
         return _problems(exc.message().split("\n")), None
     lines = [text("train_ui.summary", rows=len(frame), encoding=table.encoding)]

@@ -139,10 +139,13 @@ def guess_column(columns: list, role: str):
     return None
 
 
-def select_columns(table: Table, mapping: dict, required: tuple = ("Input", "Output")) -> pd.DataFrame:
+def select_columns(table: Table, mapping: dict, required: tuple = ("Input", "Output"),
+                   choosable: bool = False) -> pd.DataFrame:
     """Rename the user's columns to our roles and check every row.
 
     mapping: {"Input": "English", "Output": "Japanese", ...}; a role left out is guessed.
+    choosable: the caller lets the user choose the columns (the Train tab's pickers, a CLI option),
+    so a missing column's message may suggest that; elsewhere it only says to rename the column.
     Raises StudioError listing every problem, so the user can fix them all at once.
     """
     from engine.core.messages import raise_all
@@ -153,7 +156,8 @@ def select_columns(table: Table, mapping: dict, required: tuple = ("Input", "Out
         name = mapping.get(role) or guess_column(table.columns, role)
         if name is None or name not in table.columns:
             if role in required:
-                errors.append(StudioError("csv.missing_column", role=role, columns=", ".join(table.columns)))
+                key = "csv.missing_column_choose" if choosable else "csv.missing_column"
+                errors.append(StudioError(key, role=role, columns=", ".join(table.columns)))
             continue
         chosen[role] = name
     raise_all(errors)
@@ -179,10 +183,10 @@ def _row_list(rows: list, shown: int = 10) -> str:
     return ", ".join(str(r) for r in rows[:shown]) + more
 
 
-def load_pairs(path, mapping: dict = None, required: tuple = ("Input", "Output")) -> tuple:
+def load_pairs(path, mapping: dict = None, required: tuple = ("Input", "Output"), choosable: bool = False) -> tuple:
     """Read and check a CSV in one call: (frame with role columns, Table)."""
     table = read_table(path)
-    return select_columns(table, mapping or {}, required), table
+    return select_columns(table, mapping or {}, required, choosable), table
 
 
 def escape_formula(value):

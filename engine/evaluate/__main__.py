@@ -34,7 +34,7 @@ def main(argv=None) -> int:
     try:
         table = csvdata.read_table(args.csv)
         # Correct is optional: select_columns keeps it when found and skips it otherwise.
-        frame = csvdata.select_columns(table, mapping)
+        frame = csvdata.select_columns(table, mapping, choosable=True)  # --input-column …
         if len(frame) > MAX_ROWS:
             raise StudioError("evaluation.too_many_rows", rows=len(frame), limit=MAX_ROWS)
         settings = settings_from_args(args)

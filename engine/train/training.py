@@ -142,7 +142,7 @@ def _read_data(config, state) -> tuple:
     if not config.csv:
         return None, {}, []
     frame, table = load_pairs(config.csv, {"Input": config.input_column, "Output": config.output_column,
-                                           "Correct": None})
+                                           "Correct": None}, choosable=True)
     if not config.save_only:
         train_rows = len(frame) - validation_count(len(frame), config.validation_split)
         check_budget(len(frame), train_rows, config, state.num_processes)

@@ -160,6 +160,7 @@ def test_missing_columns_are_named_for_evaluate(client, tmp_path):
                        api_name="/evaluate")
     text = message_of(info)
     assert "「Input」に当たる列" in text and "「Output」に当たる列" in text and "Inptu" in text
+    assert "列の対応を選んで" not in text  # the Evaluate tab has no column picker to point at
 
 
 def test_formula_cells_are_escaped_in_downloads(client, tmp_path):

@@ -133,3 +133,13 @@ def test_a_file_with_thousands_of_columns_is_refused_before_any_other_work():
         parse_table(data.encode())
     assert caught.value.key == "csv.too_many_columns" and f"上限の {MAX_COLUMNS}" in caught.value.message()
     assert time.monotonic() - started < 5
+
+
+def test_a_missing_column_points_to_the_pickers_only_where_there_are_some():
+    table = parse_table("Inptu,Outptu\ndog,ねこ\n".encode())
+    with pytest.raises(StudioError) as plain:
+        select_columns(table, {})
+    with pytest.raises(StudioError) as choose:
+        select_columns(table, {}, choosable=True)
+    assert "列の対応を選んで" not in plain.value.message() and "列名を Input に変えて" in plain.value.message()
+    assert "列の対応を選んで" in choose.value.message()
