@@ -50,7 +50,10 @@ def create_section(page: Page) -> None:
 
     page.demo.load(refresh_models, [model], [model], api_name=False)
     single = dict(fn=make_single, inputs=[english, correct, count, model], outputs=[table, notes], **GENERATE)
-    made = gr.on([run.click, english.submit, correct.submit], api_name="distractors", **single)
+    # The last word's results go first, so an error never leaves them on screen as if they were this word's.
+    cleared = gr.on([run.click, english.submit, correct.submit], lambda: (None, "", gr.update(visible=False)), None,
+                    [table, notes, meanings], api_name=False, queue=False)
+    made = cleared.then(api_name="distractors", **single)
     made.success(sense_choices, [english, correct], [meanings], api_name=False)
     # One click on another meaning makes it the correct translation and makes the distractors again.
     meanings.input(lambda chosen: chosen, meanings, correct, api_name=False).then(api_name=False, **single)

@@ -70,27 +70,33 @@ def settings_from_widgets(method, *values) -> GenerationSettings:
 
 def create_tab(page: Page) -> None:
     gr.Markdown(t("try.intro"))
-    with gr.Row():
+    with gr.Row() as model_row:
         model = gr.Dropdown(label=t("try.model"), info=t("try.model_info"), choices=model_choices(),
                             value=None, allow_custom_value=True, scale=4)
         refresh = gr.Button(t("try.refresh"), size="sm", scale=1, min_width=120)
         cancel_row = gr.Column(scale=1, min_width=100)
-    with gr.Accordion(t("try.settings"), open=False):
+    with gr.Accordion(t("try.settings"), open=False) as settings_box:
         settings = settings_widgets()
     with gr.Tabs():
-        with gr.Tab(t("try.single")):
+        with gr.Tab(t("try.single")) as single_tab:
             source = gr.Textbox(label=t("try.input"), info=t("try.input_info"), lines=2, max_length=MAX_INPUT_CHARS)
             run_one = gr.Button(t("try.run_single"), variant="primary")
             outputs = gr.Dataframe(label=t("try.outputs"), interactive=False, wrap=True)
-        with gr.Tab(t("try.multiple")):
+        with gr.Tab(t("try.multiple")) as multiple_tab:
             upload = gr.File(label=t("try.csv"), file_types=[".csv", ".txt", ".tsv"], type="filepath")
             gr.Markdown(t("try.csv_info"))
             run_many = gr.Button(t("try.run_multiple"), variant="primary")
             summary = gr.Markdown()
             table = gr.Dataframe(label=t("try.table"), interactive=False, wrap=True, max_height=420)
             download = gr.File(label=t("try.download"), interactive=False)
-        with gr.Tab(t("distractors.title")):
+        with gr.Tab(t("distractors.title")) as distractors_tab:
             try_distractors.create_section(page)
+
+    # Distractor mode has its own model picker and settings: the page's would only mislead there.
+    shared_widgets = [model_row, settings_box]
+    distractors_tab.select(lambda: [gr.update(visible=False)] * 2, None, shared_widgets, api_name=False, queue=False)
+    for tab in (single_tab, multiple_tab):
+        tab.select(lambda: [gr.update(visible=True)] * 2, None, shared_widgets, api_name=False, queue=False)
 
     refresh.click(refresh_models, [model], [model], api_name="try_refresh_models")
     page.demo.load(refresh_models, [model], [model], api_name=False)

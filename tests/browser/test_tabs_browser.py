@@ -89,21 +89,31 @@ def test_cancel_in_try_says_when_nothing_is_running(trained, page):
 def test_distractors_offer_the_words_other_meanings_in_one_click(trained, page):
     from tests.browser.conftest import FAILURE_SHOTS
 
+    from playwright.sync_api import expect
+
     open_tab(page, "お試し T5")
     page.get_by_role("tab", name="誤答選択肢", exact=True).click()
+    # The section has its own model picker: the page's model box and settings step aside.
+    expect(page.get_by_role("combobox", name="モデル", exact=True)).to_be_hidden()
     page.get_by_role("textbox", name=re.compile("^英単語")).fill("coma")
     page.get_by_role("button", name="誤答選択肢を作る", exact=True).click()
     page.get_by_text(re.compile("訳「昏睡」を正解として使いました")).wait_for()  # the main sense, not コマ
     page.get_by_text("ほかの意味で作り直す").wait_for()
     assert page.get_by_role("radio", name="昏睡").is_checked()
     page.get_by_role("radio", name="コマ").click()
-    from playwright.sync_api import expect
-
     expect(page.get_by_role("textbox", name=re.compile("^正しい日本語訳"))).to_have_value("コマ", timeout=30_000)
     page.get_by_text(re.compile("訳「昏睡」を正解として使いました")).wait_for(state="detached")
     assert "コマ" not in table_text(page, "誤答選択肢（もっともらしい順）").split("\n")[1:]
     FAILURE_SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(FAILURE_SHOTS / "distractor-senses.png"), full_page=True)
+    # A word that cannot be answered: its error, and no longer the last word's distractors.
+    page.get_by_role("textbox", name=re.compile("^正しい日本語訳")).fill("")
+    page.get_by_role("textbox", name=re.compile("^英単語")).fill("zyzzyva")
+    page.get_by_role("button", name="誤答選択肢を作る", exact=True).click()
+    page.get_by_text(re.compile("正しい日本語訳を入力")).first.wait_for()
+    assert "漫画" not in page.locator("body").inner_text()
+    page.get_by_role("tab", name="1 件", exact=True).click()
+    expect(page.get_by_role("combobox", name="モデル", exact=True)).to_be_visible()
 
 
 def test_word2vec_similarity_neighbours_and_picture(trained, page):
