@@ -171,6 +171,9 @@ def list_entries(language: str = None, size: str = None, organisation: str = Non
             return not wanted
         if "language" in wanted and wanted["language"] not in entry.languages:
             return False
+        if wanted.get("language") == "ja" and (entry.tokenizer or {}).get("japanese") == "poor":
+            return False  # FLAN-T5 was trained on Japanese text, but its vocabulary cannot write it
+
         if "size" in wanted and entry.size != wanted["size"]:
             return False
         return "organisation" not in wanted or entry.organisation == wanted["organisation"]

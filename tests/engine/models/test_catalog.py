@@ -133,6 +133,7 @@ def test_broken_cards_are_reported_not_fatal(tmp_path, home):
 def test_filters(home):
     japanese = {e.id for e in catalog.list_entries(language="ja")}
     assert "retrieva-jp/t5-base-long" in japanese and "t5-small" not in japanese
+    assert not any(name.startswith("google/flan-t5") for name in japanese)  # it lists ja, but cannot spell it
     assert {e.id for e in catalog.list_entries(size="xl")} == {"google/flan-t5-xl", "retrieva-jp/t5-xl"}
     sonoisa = catalog.list_entries(organisation="sonoisa")
     assert sonoisa and all(e.id.startswith("sonoisa/") for e in sonoisa)
