@@ -49,10 +49,12 @@ def escape(value) -> str:
 def error_for(exc: BaseException) -> gr.Error:
     """The gr.Error a user sees for an exception: our message for StudioError, a short one otherwise."""
     exc = explain_os_error(exc) or exc
+    title = text("common.error_title")  # gradio's own would be the English "Error"
     if isinstance(exc, StudioError):
-        return gr.Error(escape(exc.message()), print_exception=False)
+        return gr.Error(escape(exc.message()), title=title, print_exception=False)
     log.exception("unexpected error", exc_info=exc)
-    return gr.Error(escape(text("common.internal_error", detail=type(exc).__name__)), print_exception=False)
+    return gr.Error(escape(text("common.internal_error", detail=type(exc).__name__)), title=title,
+                    print_exception=False)
 
 
 def guarded(fn):
@@ -116,9 +118,9 @@ def cancel_button(api_name, events: list) -> gr.Button:
 def cancel_request(request: gr.Request) -> None:
     """Inputs: none (the visitor is known by their session) / Outputs: a notice"""
     if turns.cancel(owner_key(None, request)):
-        gr.Info(text("turns.cancel_sent"))
+        gr.Info(text("turns.cancel_sent"), title=text("common.info_title"))
     else:
-        gr.Info(text("turns.nothing_to_cancel"))
+        gr.Info(text("turns.nothing_to_cancel"), title=text("common.info_title"))
 
 
 def session_key(request: gr.Request) -> str:

@@ -71,7 +71,7 @@ def run_evaluation(upload, models, request: gr.Request, progress=gr.Progress(), 
     progress(0, desc=text("evaluate.progress_loading"))
 
     def report(done, total):
-        progress((done, total), desc=text("evaluate.progress_rows"), unit="rows")
+        progress((done, total), desc=text("evaluate.progress_rows"), unit=text("common.rows_unit"))
 
     results = evaluate_models(models, frame, chosen, report, owner=owner_key(None, request), data_sha256=table.sha256,
                               allow_paths=False)

@@ -107,7 +107,7 @@ def make_batch(upload, n, model, request: gr.Request = None, progress=gr.Progres
     n = check_n(5 if n is None else n)
 
     def report(done, total):
-        progress((done, total), desc=text("distractors.progress"), unit="rows")
+        progress((done, total), desc=text("distractors.progress"), unit=text("common.rows_unit"))
 
     result = distractors_csv(path, None, n, model or "", allow_paths=False, progress=report,
                              run_owner=owner_key(None, request))

@@ -128,12 +128,13 @@ def generate_single(model, source, request: gr.Request, *settings):
     candidates = generate_one(loaded, source.strip(), chosen)
     read = model_inputs(loaded.model.config, loaded.tokenizer, [source.strip()])[0]
     if read != source.strip():
-        gr.Info(text("try.model_read", text=read))
+        gr.Info(text("try.model_read", text=read), title=text("common.info_title"))
     unusable = outputs_warning([candidates])
     if unusable:
-        gr.Warning(unusable)
+        gr.Warning(unusable, title=text("common.warning_title"))
     elif len(candidates) < chosen.num_outputs:
-        gr.Warning(text("try.fewer_outputs", got=len(candidates), wanted=chosen.num_outputs))
+        gr.Warning(text("try.fewer_outputs", got=len(candidates), wanted=chosen.num_outputs),
+                   title=text("common.warning_title"))
     return pd.DataFrame({
         text("try.col_rank"): list(range(1, len(candidates) + 1)),
         text("try.col_output"): [c.text for c in candidates],
@@ -153,7 +154,7 @@ def generate_multiple(model, upload, request: gr.Request, progress=gr.Progress()
     progress(0, desc=text("try.progress_loading"))
 
     def report(done, total):
-        progress((done, total), desc=text("try.progress_rows"), unit="rows")
+        progress((done, total), desc=text("try.progress_rows"), unit=text("common.rows_unit"))
 
     summary = generate_csv(model, path, None, chosen, progress=report, run_owner=owner_key(None, request),
                            allow_paths=False)

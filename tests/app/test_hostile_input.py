@@ -161,6 +161,7 @@ def test_missing_columns_are_named_for_evaluate(client, tmp_path):
     text = message_of(info)
     assert "「Input」に当たる列" in text and "「Output」に当たる列" in text and "Inptu" in text
     assert "列の対応を選んで" not in text  # the Evaluate tab has no column picker to point at
+    assert info.value.title == "エラー"  # the toast's title too, not gradio's English "Error"
 
 
 def test_formula_cells_are_escaped_in_downloads(client, tmp_path):
