@@ -85,7 +85,18 @@ def run_evaluation(upload, models, request: gr.Request, progress=gr.Progress(), 
     for result in results:
         if result.warning:
             note += f"\n\n⚠️ **{escape(result.model)}**: {escape(result.warning)}"
-    return note, readable_comparison(comparison_table(results)), score_plot(results), per_row.head(PREVIEW_ROWS), str(out)
+    return (note, readable_comparison(comparison_table(results)), score_plot(results),
+            readable_rows(per_row.head(PREVIEW_ROWS)), str(out))
+
+
+TEXT_COLUMNS = ("model", "input", "expected", "generated", "outputs", "correct")
+
+
+def readable_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The per-row table with its headers in words (the download keeps the short keys, for scripts)."""
+    names = {c: text(f"evaluate.col_{c}") for c in TEXT_COLUMNS}
+    names.update({c: text(f"evaluation.{c}") for c in rows.columns if c not in names})
+    return rows.rename(columns=names)
 
 
 def readable_comparison(table: pd.DataFrame) -> pd.DataFrame:

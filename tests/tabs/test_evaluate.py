@@ -34,10 +34,11 @@ def test_two_models_side_by_side(client, stored_model, tiny_model_dir, tmp_path)
     metric_names = [row[0] for row in comparison["data"]]
     assert "chrF" in metric_names and "文字誤り率 CER" in metric_names
     assert plot is not None
-    assert rows["headers"][:5] == ["model", "input", "expected", "generated", "correct"]
+    assert rows["headers"][:5] == ["モデル", "入力", "期待する出力", "生成された出力", "正しい訳"]  # headers in words
+    assert "chrF" in rows["headers"] and not any("_" in h for h in rows["headers"])  # no Python keys
     assert len(rows["data"]) == 6
     frame = pd.read_csv(download, encoding="utf-8-sig", dtype=str)
-    assert len(frame) == 6 and "'+いぬ" in set(frame["expected"])
+    assert len(frame) == 6 and "'+いぬ" in set(frame["expected"])  # the download keeps short keys for scripts
     assert len(runs.list_runs(kind="evaluate")) == 2
     assert store.load_meta("tiny-b")["evaluations"][0]["metrics"]["rows"] == 3
 
@@ -52,7 +53,7 @@ def test_distractor_metrics_in_the_comparison(client, stored_model, tmp_path):
     better = {row[0]: row[1] for row in comparison["data"]}
     assert better["漏れ率（正解の混入）"] == "低いほど良い" and better["有効率（単語として使える）"] == "高いほど良い"
     assert better["多様性（違う出力の割合）"] == "高いほど良い" and better["chrF"] == "高いほど近い"
-    assert "outputs" in rows["headers"] and "correct_leak_rate" in rows["headers"]
+    assert "出力（すべて）" in rows["headers"] and "漏れ率（正解の混入）" in rows["headers"]
 
 
 def test_no_model_and_missing_columns_are_clear_errors(client, stored_model, tmp_path):
