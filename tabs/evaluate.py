@@ -41,8 +41,9 @@ def create_tab(page: Page) -> None:
 
     refresh.click(refresh_models, [models], [models], api_name="evaluate_refresh_models")
     page.demo.load(refresh_models, [models], [models], api_name=False)
+    # One progress bar (and one error badge) on the summary, not one per output box.
     event = run.click(run_evaluation, [upload, models, *settings], [summary, comparison, plot, rows, download],
-                      api_name="evaluate", **GENERATE)
+                      api_name="evaluate", show_progress_on=[summary], **GENERATE)
     with cancel_slot:
         cancel_button(False, [event])
 

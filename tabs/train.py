@@ -85,13 +85,16 @@ def create_tab(page: Page) -> gr.Dropdown:
     # .input: only the user's own choice re-checks; an upload already checked with its guesses.
     gr.on([input_col.input, output_col.input], check_data, [csv_path, input_col, output_col], [summary, preview],
           api_name=False)
-    start.click(run_training, [owner, *config_inputs], watch_outputs, api_name="train", concurrency_limit=None)
-    save_only.click(run_save_only, [owner, *config_inputs], watch_outputs, api_name="save_only", concurrency_limit=None)
+    # Progress and a refusal show on the status line only: a red badge over the plot, log and result
+    # boxes would cover what is still true there.
+    follow_status = dict(concurrency_limit=None, show_progress_on=[status])
+    start.click(run_training, [owner, *config_inputs], watch_outputs, api_name="train", **follow_status)
+    save_only.click(run_save_only, [owner, *config_inputs], watch_outputs, api_name="save_only", **follow_status)
     stop.click(stop_training, [owner], [status], api_name="stop", concurrency_limit=None)
     page.demo.load(watch, [owner], watch_outputs, api_name="watch", concurrency_limit=None)
     page.demo.load(lambda: gr.update(choices=base_choices()), None, [base], api_name=False)
     # A fresh name per page: one chosen when the server started would already exist after the first training.
-    page.demo.load(_suggest_name, None, [name], api_name=False)
+    page.demo.load(_suggest_name, None, [name], api_name=False, queue=False)
     return base  # the Catalog's "use as base model" fills it
 
 

@@ -58,7 +58,7 @@ def create_section(page: Page) -> None:
     # One click on another meaning makes it the correct translation and makes the distractors again.
     meanings.input(lambda chosen: chosen, meanings, correct, api_name=False).then(api_name=False, **single)
     run_csv.click(make_batch, [upload, count, model], [summary, batch, download], api_name="distractors_csv",
-                  **GENERATE)
+                  show_progress_on=[summary], **GENERATE)
 
 
 def refresh_models(current=""):

@@ -103,7 +103,7 @@ def create_tab(page: Page) -> None:
     single = gr.on([run_one.click, source.submit], generate_single, [model, source, *settings], [outputs],
                    api_name="try_generate", **GENERATE)
     many = run_many.click(generate_multiple, [model, upload, *settings], [summary, table, download],
-                          api_name="try_generate_csv", **GENERATE)
+                          api_name="try_generate_csv", show_progress_on=[summary], **GENERATE)
     with cancel_row:
         cancel_button("cancel", [single, many])
 

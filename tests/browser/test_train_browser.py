@@ -65,6 +65,11 @@ def test_bad_name_is_refused_with_a_message(page):
     fill_form(page, "../escape", 3)
     page.get_by_role("button", name="訓練開始").click()
     page.get_by_text("使えません").first.wait_for()
+    page.wait_for_timeout(500)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "train-refused.png"), full_page=True)
+    # The refusal is shown on the status line (and in the toast), not as badges over the plot, log and result.
+    assert page.get_by_text("エラー", exact=True).filter(visible=True).count() <= 2
     assert "escape" not in " ".join(store.model_names())
 
 
