@@ -86,11 +86,8 @@ class VectorSet:
                     self._aliases = sets.read_aliases(self.folder) if self.folder else {}
         return self._aliases
 
-    def resolve(self, word: str) -> Lookup:
-        """The vocabulary key for `word`: as typed, respelled, or an alias; else StudioError("vectors.oov")."""
-        word = (word or "").strip()
-        if not word:
-            raise StudioError("vectors.empty_word")
+    def find(self, word: str):
+        """How `word` is found: as typed, respelled, or by its alias (a Lookup); None when it is not."""
         if word in self:
             return Lookup(word, word, "exact")
         others = japanese.spellings(word)
@@ -101,6 +98,16 @@ class VectorSet:
         for spelling in [word, *others]:
             if spelling in self.aliases:
                 return Lookup(word, self.aliases[spelling], "alias")
+        return None
+
+    def resolve(self, word: str) -> Lookup:
+        """The vocabulary key for `word`: as typed, respelled, or an alias; else StudioError("vectors.oov")."""
+        word = (word or "").strip()
+        if not word:
+            raise StudioError("vectors.empty_word")
+        found = self.find(word)
+        if found is not None:
+            return found
         close = self.suggestions(word)
         if close:
             raise StudioError("vectors.oov", word=word, source=self.name, suggestions="、".join(close))

@@ -184,16 +184,8 @@ def loanword(english: str) -> str:
 def vector_key(word: str, vs) -> str:
     """The vocabulary entry of `word` as typed or respelled (not a stand-in neighbour), or ""."""
     word = clean(word)
-    if not word or vs is None:
-        return ""
-    if word in vs:
-        return word
-    respelled = vs.meta.get("respelled", {}) if hasattr(vs, "meta") else {}
-    for spelling in [word, *japanese.spellings(word)]:
-        spelling = respelled.get(spelling, spelling)
-        if spelling in vs:
-            return spelling
-    return ""
+    found = vs.find(word) if word and vs is not None else None
+    return found.key if found is not None and found.how != "alias" else ""
 
 
 def invalid_reason(candidate: str, vs=None) -> str:
@@ -230,30 +222,23 @@ def is_valid(candidate: str, vs=None) -> bool:
 def answer_vector(word: str, vs):
     """Where an answer sits in the word vectors, as a unit vector: its own row; else the row the
     vectors map it to (chiVe's alias: 会計士 -> 税理士); else the mean of those parts of a kanji
-    compound that have rows (提供者 -> 提供). None when none of these is known. So answers outside the vocabulary still have
-    a neighbourhood."""
+    compound that have rows (提供者 -> 提供). None when none of these is known. So answers outside
+    the vocabulary still have a neighbourhood."""
     import numpy as np
 
-    if vs is None or not clean(word):
+    word = clean(word)
+    if vs is None or not word:
         return None
-    key = vector_key(word, vs) or _alias(clean(word), vs)
-    if key:
-        return vs.kv.get_vector(key, norm=True)
+    found = vs.find(word)  # its own row, another spelling's, or its alias
+    if found is not None:
+        return vs.kv.get_vector(found.key, norm=True)
     # Only compounds with kanji are split: the pieces of a kana word (ぬばたま) are not its parts.
-    parts = [p for p in japanese.parts(clean(word)) if p in vs and len(p) > 1] if not is_kana(clean(word)) else []
+    parts = [p for p in japanese.parts(word) if p in vs and len(p) > 1] if not is_kana(word) else []
     if not parts:
         return None
     mean = np.mean([vs.kv.get_vector(p, norm=True) for p in parts], axis=0)
     norm = float(np.linalg.norm(mean))
     return mean / norm if norm else None
-
-
-def _alias(word: str, vs) -> str:
-    aliases = getattr(vs, "aliases", None) or {}
-    for spelling in [word, *japanese.spellings(word)]:
-        if aliases.get(spelling) in vs:
-            return aliases[spelling]
-    return ""
 
 
 def closeness(candidate: str, answers, vs) -> float:
