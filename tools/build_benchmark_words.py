@@ -71,10 +71,7 @@ def main(argv=None) -> int:
     dic = samples.Dictionary(samples.load_jmdict(samples.jmdict_path()), vectors.row_of,
                              samples.load_names(samples.jmdict_path()))
     rows = choose(dic, samples.english_words(dic), sample_words(args.out), args.per_band)
-    with (args.out / OUT_FILE).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["Input", "Answer", "Correct", "Band", "POS"])
-        writer.writerows(rows)
+    samples.write_table(args.out / OUT_FILE, ["Input", "Answer", "Correct", "Band", "POS"], rows)
     print(f"{len(rows)} words in {args.out / OUT_FILE}", file=sys.stderr)
     return 0
 

@@ -601,11 +601,7 @@ class Chooser:
 # ---------------------------------------------------------------------------------------------
 
 def write_csv(path: Path, rows: list[Row]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["Input", "Output", "Correct"])
-        for r in rows:
-            writer.writerow([r.english, r.wrong, "|".join(r.correct)])
+    write_table(path, ["Input", "Output", "Correct"], ([r.english, r.wrong, "|".join(r.correct)] for r in rows))
 
 
 def lexicon(dic: Dictionary) -> list[tuple[str, list[str]]]:
@@ -639,11 +635,7 @@ def lexicon(dic: Dictionary) -> list[tuple[str, list[str]]]:
 
 
 def write_lexicon(path: Path, rows: list[tuple[str, list[str]]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["English", "Japanese"])
-        for english, forms in rows:
-            writer.writerow([english, "|".join(forms)])
+    write_table(path, ["English", "Japanese"], ([english, "|".join(forms)] for english, forms in rows))
 
 
 def kana_spellings(entries: dict) -> list[tuple[str, str]]:
@@ -689,17 +681,11 @@ def related_words(path: str, entries: dict) -> list[tuple[str, str]]:
     return sorted((form, "|".join(words)) for form, words in found.items() if words)
 
 
-def write_related(path: Path, rows: list[tuple[str, str]]) -> None:
+def write_table(path: Path, header: list[str], rows) -> None:
+    """A plain UTF-8 CSV (no BOM, \\n line ends) with `header` and `rows`, as every data file here is written."""
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["Japanese", "Related"])
-        writer.writerows(rows)
-
-
-def write_spellings(path: Path, rows: list[tuple[str, str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["Kanji", "Kana"])
+        writer.writerow(header)
         writer.writerows(rows)
 
 
@@ -736,8 +722,8 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(args.out / "sample_train.csv", train[:QUICK_ROWS])
     entries = lexicon(dic)
     write_lexicon(args.out / LEXICON_FILE, entries)
-    write_spellings(args.out / SPELLINGS_FILE, kana_spellings(dic.entries))
-    write_related(args.out / RELATED_FILE, related_words(jmdict_path(), dic.entries))
+    write_table(args.out / SPELLINGS_FILE, ["Kanji", "Kana"], kana_spellings(dic.entries))
+    write_table(args.out / RELATED_FILE, ["Japanese", "Related"], related_words(jmdict_path(), dic.entries))
 
     print(f"rows: {len(rows)} (train {len(train)}, held-out {len(heldout)}, "
           f"quick {min(QUICK_ROWS, len(train))})", file=sys.stderr)

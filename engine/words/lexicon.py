@@ -20,20 +20,24 @@ SPELLINGS_FILE = "kana_spellings.csv"  # written by tools/build_samples.py with 
 RELATED_FILE = "related_ja.csv"  # JMdict antonyms and cross-references, by the same tool
 
 
+def _sample_rows(name: str) -> list:
+    """The rows of a CSV in data/samples as dicts, or [] when there is no such file."""
+    path = paths.SAMPLES_DIR / name if name else None
+    if path is None or not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 @lru_cache(maxsize=1)
 def _sample_dictionary() -> dict:
     """English word (lower case) -> correct translations, from the bundled sample CSVs."""
     found = {}
-    for name in SAMPLE_FILES:
-        path = paths.SAMPLES_DIR / name
-        if not path.exists():
-            continue
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
-                word = (row.get("Input") or "").strip().lower()
-                if word:
-                    found.setdefault(word, [])
-                    found[word] += [a for a in check.split_correct(row.get("Correct")) if a not in found[word]]
+    for row in (row for name in SAMPLE_FILES for row in _sample_rows(name)):
+        word = (row.get("Input") or "").strip().lower()
+        if word:
+            found.setdefault(word, [])
+            found[word] += [a for a in check.split_correct(row.get("Correct")) if a not in found[word]]
     return found
 
 
@@ -75,14 +79,10 @@ def _english_key(english: str) -> str:
 def _lexicon() -> dict:
     """English word or phrase -> every Japanese form of the common JMdict entries glossed with it."""
     found = {}
-    path = paths.SAMPLES_DIR / LEXICON_FILE if LEXICON_FILE else None
-    if path is None or not path.exists():
-        return found
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            word = _english_key(row.get("English") or "")
-            if word:
-                found[word] = [w for w in (row.get("Japanese") or "").split("|") if w]
+    for row in _sample_rows(LEXICON_FILE):
+        word = _english_key(row.get("English") or "")
+        if word:
+            found[word] = [w for w in (row.get("Japanese") or "").split("|") if w]
     return found
 
 
@@ -95,6 +95,11 @@ def senses(english: str) -> list:
     """The different words the dictionaries give for `english`, main sense first (coma: 昏睡, コマ).
     A kana form that spells an earlier form's reading, or another spelling of the same word, is
     left out (こんすい after 昏睡, 吹きだまり after 吹き溜まり)."""
+    return list(_senses(english))
+
+
+@lru_cache(maxsize=4096)  # asked twice per word by the Try tab (the distractors, then the choices)
+def _senses(english: str) -> tuple:
     kept, seen = [], set()
     for form in known_answers(english) + lexicon_answers(english):
         info = check.analyse(form)
@@ -102,25 +107,17 @@ def senses(english: str) -> list:
         if not keys & seen:
             kept.append(form)
         seen |= keys
-    return kept
+    return tuple(kept)
 
 
 @lru_cache(maxsize=1)
 def _kana_spellings() -> dict:
-    path = paths.SAMPLES_DIR / SPELLINGS_FILE
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return {row["Kanji"]: row["Kana"] for row in csv.DictReader(handle) if row.get("Kanji") and row.get("Kana")}
+    return {row["Kanji"]: row["Kana"] for row in _sample_rows(SPELLINGS_FILE) if row.get("Kanji") and row.get("Kana")}
 
 
 @lru_cache(maxsize=1)
 def _related() -> dict:
-    path = paths.SAMPLES_DIR / RELATED_FILE
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return {row["Japanese"]: row["Related"].split("|") for row in csv.DictReader(handle) if row.get("Related")}
+    return {row["Japanese"]: row["Related"].split("|") for row in _sample_rows(RELATED_FILE) if row.get("Related")}
 
 
 def related(word: str) -> list:
@@ -142,3 +139,4 @@ def reload() -> None:
     _lexicon.cache_clear()
     _kana_spellings.cache_clear()
     _related.cache_clear()
+    _senses.cache_clear()
