@@ -9,7 +9,7 @@ position (the Hamming diversity of Vijayakumar et al. 2016). It is sequential wh
 runs groups in lock-step, but the penalty and its meaning are the same.
 """
 from engine.generate import turns
-from engine.generate.settings import MAX_OUTPUTS, GenerationSettings
+from engine.generate.settings import GenerationSettings
 from engine.models.loading import LoadedModel
 
 
@@ -20,13 +20,12 @@ def generate_kwargs(settings: GenerationSettings, num_beams: int = None) -> dict
         "no_repeat_ngram_size": settings.no_repeat_ngram_size,
     }
     if settings.method == "sampling":
-        # Ask for more than wanted: samples repeat, and duplicates are merged afterwards.
         kwargs.update(
             do_sample=True,
             temperature=settings.temperature,
             top_k=settings.top_k,
             top_p=settings.top_p,
-            num_return_sequences=min(2 * settings.num_outputs + 2, 2 * MAX_OUTPUTS),
+            num_return_sequences=settings.samples(),
         )
     elif settings.method in ("beam", "diverse_beam"):
         beams = num_beams or settings.num_beams

@@ -76,6 +76,10 @@ class GenerationSettings:
         raise_all(errors)
         return self
 
+    def samples(self) -> int:
+        """Samples drawn per input by sampling: more than wanted, as repeats are merged afterwards."""
+        return min(2 * self.num_outputs + 2, 2 * MAX_OUTPUTS)
+
     def to_dict(self) -> dict:
         return asdict(self)
 

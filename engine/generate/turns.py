@@ -44,7 +44,7 @@ def limits() -> Limits:
 def sequences_per_row(settings) -> int:
     """How many sequences a model decodes side by side for one input under `settings`."""
     if settings.method == "sampling":
-        return 2 * settings.num_outputs + 2  # generation asks for extra samples, see engine.generate.generation
+        return settings.samples()
     if settings.method in ("beam", "diverse_beam"):
         return max(settings.num_beams, settings.num_outputs)
     return 1
@@ -68,6 +68,7 @@ class Request:
         self.seconds = 0.0
         self.cancelled = threading.Event()
         self.rng = None  # torch's random state between turns (other requests' turns use it too)
+        self.seed = None  # a seed to start from at the next turn, instead of self.rng
 
     def fits(self, rows: int, settings) -> None:
         """Raise StudioError, saying what to reduce, unless `rows` inputs under `settings` fit the budget left."""
@@ -195,7 +196,10 @@ def turn():
     _LOCK.acquire(req)
     started = time.monotonic()
     try:
-        if req.rng is not None:
+        if req.seed is not None:
+            torch.manual_seed(req.seed)  # the CPU and every GPU generator
+            req.seed = None
+        elif req.rng is not None:
             _set_rng(torch, req.rng)
         yield req
         req.rng = _get_rng(torch)
@@ -205,14 +209,8 @@ def turn():
 
 
 def seed(value: int) -> None:
-    """Start the current request's random state from `value` (used by its next turn)."""
-    import torch
-
-    generator = torch.Generator().manual_seed(value)
-    cuda = None
-    if torch.cuda.is_available():
-        cuda = [value] * torch.cuda.device_count()
-    current().rng = (generator.get_state(), cuda)
+    """Start the current request's random state from `value` at its next turn."""
+    current().seed = value
 
 
 def _get_rng(torch):
@@ -223,9 +221,5 @@ def _get_rng(torch):
 def _set_rng(torch, state) -> None:
     cpu, cuda = state
     torch.set_rng_state(cpu)
-    if cuda is None:
-        return
-    if cuda and isinstance(cuda[0], int):  # a seed from seed(), not yet a state
-        torch.cuda.manual_seed_all(cuda[0])
-    else:
+    if cuda is not None:
         torch.cuda.set_rng_state_all(cuda)

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from engine.core import paths, runs
+from engine.core.jsonio import read_json
 from engine.core.messages import StudioError
 from engine.models import store
 
@@ -60,16 +61,9 @@ def owner_bytes(owner_key: str) -> int:
             total += folder_bytes(store.model_path(meta["name"]))
     for folder in paths.vectors_dir().iterdir():
         meta_file = folder / "meta.json"
-        if meta_file.is_file() and _json(meta_file).get("owner") == owner:
+        if meta_file.is_file() and (read_json(meta_file, {}) or {}).get("owner") == owner:
             total += folder_bytes(folder)
     return total
-
-
-def _json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def check_room(owner_key: str) -> None:
