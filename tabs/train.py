@@ -208,10 +208,15 @@ def watch(owner, request: gr.Request):
 
 
 def follow(job, owner):
+    drawn = None  # curve points in the figure last sent: a figure is redrawn only when there are new ones
     while True:
+        ended = not job.running  # read first, so the last update shows the run as it ended
         info = progress(job)
-        yield render_status(info), live_figure(info), info["log"], result_view(info.get("outcome")), owner
-        if not job.running:
+        points = 0 if info.get("curve") is None else len(info["curve"])
+        figure = live_figure(info) if points != drawn or ended else gr.skip()
+        drawn = points
+        yield render_status(info), figure, info["log"], result_view(info.get("outcome")), owner
+        if ended:
             break
         time.sleep(POLL_SECONDS)
     if job.error:

@@ -147,8 +147,10 @@ def make_distractors(english: str, correct="", n: int = 5, model: str = "", vect
                      method: str = "diverse_beam", use_vectors: bool = True, use_samples: bool = True,
                      allow_paths: bool = True, fallback: bool = True) -> "DistractorSet":
     """N distractors for one English word (see the module docstring). Raises StudioError when it cannot."""
-    return make_distractors_batch([(english, correct)], n, model, vectors, method, use_vectors, use_samples,
-                                  allow_paths, strict=True, fallback=fallback)[0]
+    found = make_distractors_batch([(english, correct)], n, model, vectors, method, use_vectors, use_samples,
+                                   allow_paths, strict=True, fallback=fallback)[0]
+    found.senses = senses(found.input)  # for choosing another meaning; a CSV batch has no use for them
+    return found
 
 
 def make_distractors_batch(rows: list, n: int = 5, model: str = "", vectors: str = "chive",
@@ -285,4 +287,4 @@ def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> Distrac
         notes.append(text("distractors.note_fewer", got=len(chosen), wanted=n))
     shown = [Distractor(school_spelling(c.text), round(c.score, 4), c.source) for c in chosen]
     return DistractorSet(english, anchors, shown,
-                         notes=notes, dropped=dropped, correct_from=row["origin"], senses=senses(english))
+                         notes=notes, dropped=dropped, correct_from=row["origin"])
