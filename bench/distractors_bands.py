@@ -12,8 +12,10 @@ model when the vectors fall short (the default), and vectors only. Per band:
                 form of every sense (Correct), by the same rules the mode filters with
   same POS      share whose SudachiPy part of speech is the answer's
   ±2 chars      share whose length is within two characters of the answer's
-  shared head   share ending in the answer's last kanji (牧羊犬 / 犬, 税理士 / 会計士): a proxy for
-                hyponyms and siblings of the answer
+  shared head   share ending in the answer's last kanji (税理士 / 会計士): siblings named the same way
+  kind of       share that JMdict's glosses make a kind of the answer or the word (パグ, "variety of
+                dog"), or the answer a kind of (木 for 松), family members not counted; the mode
+                offers them only when nothing else is left, so this counts how often that happens
   cosine        mean cosine to the answer in chiVe (where both can be placed)
   s/word        seconds per word after the first (the first loads vectors and dictionaries)
 """
@@ -36,6 +38,7 @@ from engine.core import paths  # noqa: E402
 from engine.distractors import making  # noqa: E402
 from engine.vectors import sources  # noqa: E402
 from engine.words import checks  # noqa: E402
+from engine.words.lexicon import kind_relation  # noqa: E402
 
 KANJI = range(0x4E00, 0xA000)
 
@@ -60,6 +63,7 @@ def measure(frame: pd.DataFrame, n: int, vs, **options) -> pd.DataFrame:
             "same_pos": sum(checks.analyse(t).major_pos == pos for t in texts),
             "near_length": sum(abs(len(t) - len(answer)) <= 2 for t in texts),
             "shared_head": sum(shared_head(t, answer) for t in texts),
+            "kind_of": sum(bool(kind_relation(t, english, [answer])) for t in texts),
             "duplicates": len(texts) - len(set(texts)),
             "not_japanese": sum(checks.invalid_reason(t, vs) in ("latin", "not_japanese") for t in texts),
             "cosine_sum": sum(cosines), "cosines": len(cosines), "seconds": seconds,
@@ -76,6 +80,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
             "band": band, "words": len(part), "fill": part["fill"].mean(),
             "leak": part["leaks"].sum() / returned, "same POS": part["same_pos"].sum() / returned,
             "±2 chars": part["near_length"].sum() / returned, "shared head": part["shared_head"].sum() / returned,
+            "kind of": part["kind_of"].sum() / returned,
             "cosine": part["cosine_sum"].sum() / max(int(part["cosines"].sum()), 1),
             "duplicates": int(part["duplicates"].sum()), "not Japanese": int(part["not_japanese"].sum()),
             "s/word": part["seconds"].mean(),
@@ -85,11 +90,12 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 
 def print_markdown(name: str, frame: pd.DataFrame) -> None:
     print(f"\n{name}\n")
-    print("| band | words | fill | leak | same POS | ±2 chars | shared head | cosine | duplicates | not Japanese | s/word |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| band | words | fill | leak | same POS | ±2 chars | shared head | kind of | cosine | duplicates "
+          "| not Japanese | s/word |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in frame.to_dict("records"):
         print(f"| {r['band']} | {r['words']} | {r['fill']:.1%} | {r['leak']:.1%} | {r['same POS']:.1%} | "
-              f"{r['±2 chars']:.1%} | {r['shared head']:.1%} | {r['cosine']:.3f} | {r['duplicates']} | "
+              f"{r['±2 chars']:.1%} | {r['shared head']:.1%} | {r['kind of']:.1%} | {r['cosine']:.3f} | {r['duplicates']} | "
               f"{r['not Japanese']} | {r['s/word']:.2f} |")
 
 

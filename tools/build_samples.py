@@ -89,6 +89,8 @@ MIN_SIMILARITY = 0.30     # below this a neighbour is no longer plausible
 LEXICON_FILE = "lexicon_en_ja.csv"
 SPELLINGS_FILE = "kana_spellings.csv"  # kanji spelling -> the kana a school writes (JMdict "uk")
 RELATED_FILE = "related_ja.csv"  # Japanese word -> its JMdict antonyms, then cross-references
+KINDS_FILE = "kinds_ja.csv"  # Japanese word -> what it is a kind of, in English (パグ: dog)
+KIND_SENSES = 2  # the senses whose glosses say what a word is a kind of (猫's third one is "geisha")
 RELATED_SENSES = 1  # links of the main sense only: later senses drift off it (犬 "spy": 密告者)
 LEXICON_MAX_WORDS = 3     # "look after" and "at first" are in; longer glosses are explanations
 LEXICON_GLOSS = re.compile(r"[a-z][a-z'-]*(?: [a-z][a-z'-]*)*")
@@ -148,7 +150,11 @@ JAPANESE_ONLY = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u3005\u4e00-\u9ff
 LOANWORD = re.compile(r"[\u30a1-\u30fa\u30fc]+")
 KANJI = re.compile(r"[\u3005\u4e00-\u9fff]")
 ENGLISH_WORD = re.compile(r"[a-z]{2,}")
+ENGLISH_LETTERS = re.compile(r"[A-Za-z]+")
 PARENS = re.compile(r"\([^()]*\)")
+# "(variety of dog)", "(Japanese breed of dog)", "(species of cicada)": the word after "of" is the kind.
+KIND_OF = re.compile(r"\((?:[^()]*? )?(?:kind|variety|breed|type|species|sort|genus) of (?:an? |the )?"
+                     r"([a-z][a-z -]*?)[,;)]")
 
 
 def sense_kind(pos: list[str]) -> str | None:
@@ -681,6 +687,41 @@ def related_words(path: str, entries: dict) -> list[tuple[str, str]]:
     return sorted((form, "|".join(words)) for form, words in found.items() if words)
 
 
+def kinds_of(gloss: str) -> set:
+    """The English nouns a raw gloss says its word is a kind of: "pug (variety of dog)" -> dog, and
+    the head of a short noun phrase, "pine tree" -> tree, "Japanese cedar" -> cedar."""
+    found = {m.group(1).split()[-1] for m in KIND_OF.finditer(gloss)}
+    words = normalise_gloss(gloss).split()
+    if 2 <= len(words) <= 3 and words[-1].islower() and all(ENGLISH_LETTERS.fullmatch(w) and w.lower() not in CLOSED_CLASS for w in words):
+        found.add(words[-1])
+    return found - CLOSED_CLASS
+
+
+def kinds(path: str, dic: "Dictionary") -> list[tuple[str, str]]:
+    """(Japanese form, the English kinds its first senses' glosses name), for entries that are common
+    or that the vectors can propose. Distractor mode keeps these words below the others when the
+    kind is the quiz word (パグ, "variety of dog", is not a wrong answer for "dog")."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    sense_of = {}
+    counts = collections.Counter()
+    for idseq, sid in db.execute("SELECT idseq, ID FROM Sense ORDER BY ID"):
+        sense_of[sid] = (idseq, counts[idseq])
+        counts[idseq] += 1
+    by_entry = collections.defaultdict(set)
+    for sid, gloss in db.execute("SELECT sid, text FROM SenseGloss WHERE lang = 'eng' ORDER BY rowid"):
+        idseq, index = sense_of[sid]
+        if index < KIND_SENSES and not gloss.startswith("to "):
+            by_entry[idseq] |= kinds_of(gloss)
+    db.close()
+    found = collections.defaultdict(set)
+    for idseq, heads in by_entry.items():
+        entry = dic.entries[idseq]
+        if heads and (entry.common or any(t in dic.text_rank for t in entry.all_texts())):
+            for form in entry.all_texts():
+                found[form] |= heads
+    return sorted((form, "|".join(sorted(heads))) for form, heads in found.items())
+
+
 def write_table(path: Path, header: list[str], rows) -> None:
     """A plain UTF-8 CSV (no BOM, \\n line ends) with `header` and `rows`, as every data file here is written."""
     with path.open("w", encoding="utf-8", newline="") as f:
@@ -724,6 +765,7 @@ def main(argv: list[str] | None = None) -> int:
     write_lexicon(args.out / LEXICON_FILE, entries)
     write_table(args.out / SPELLINGS_FILE, ["Kanji", "Kana"], kana_spellings(dic.entries))
     write_table(args.out / RELATED_FILE, ["Japanese", "Related"], related_words(jmdict_path(), dic.entries))
+    write_table(args.out / KINDS_FILE, ["Japanese", "Kinds"], kinds(jmdict_path(), dic))
 
     print(f"rows: {len(rows)} (train {len(train)}, held-out {len(heldout)}, "
           f"quick {min(QUICK_ROWS, len(train))})", file=sys.stderr)

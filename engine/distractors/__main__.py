@@ -9,7 +9,8 @@ import sys
 
 from engine.core.messages import StudioError
 from engine.distractors.batch import distractors_csv
-from engine.distractors.making import METHODS, make_distractors, sense_answer
+from engine.distractors.answers import sense_answer
+from engine.distractors.making import METHODS, make_distractors
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,6 +6,8 @@ Where candidates come from:
   - "vectors": the nearest neighbours, in the word vectors (chiVe by default), of the correct
     translation (placed by its alias or its parts when it has no row of its own). With no model,
     vectors alone still work; rows they cannot fill get the bundled base model's candidates;
+  - "head": the words of the vectors that end in the same kanji as a compound answer (会計士: 弁護士,
+    税理士), things of the same sort named the same way;
   - "dictionary": the correct translation's antonyms and cross-references in JMdict (暑い: 寒い).
 Every candidate then passes the rules of engine.words.checks: it must be a real Japanese
 word, and must not be a correct translation in disguise (犬 / いぬ / イヌ / 子犬 / 綺麗 ~ 奇麗 …).
@@ -34,7 +36,9 @@ Which N are returned: picked one by one, each time the candidate with the best
 0.65 × score − 0.35 × (its cosine to the closest one already picked), so the list does not fill up
 with near-twins; the picked ones are then shown best score first, except that the first five places
 hold one member of a narrow family each (cosine ≥ 0.65 to one placed above: asked for 20
-distractors of 犬, the first five are not five dog breeds; the other breeds follow).
+distractors of 犬, the first five are not five dog breeds). Kinds of the answer, and words the answer
+is a kind of, come last, only when nothing else is left: JMdict's glosses name them (パグ "variety of
+dog", 松 "pine tree" for 木), and their narrow family goes with them (チワワ beside パグ).
 
 Python API:
     make_distractors(english, correct="", n=5, model="", ...) -> DistractorSet
@@ -47,22 +51,22 @@ from dataclasses import asdict, dataclass, field
 
 from engine.core.messages import StudioError, int_in_range, text
 from engine.core.paths import BUNDLED_BASE
-from engine.distractors.ranking import ANCHORS, Candidate, filter_candidates, neighbours, pick, score
+from engine.distractors.answers import prepare, resolve_lexicon
+from engine.distractors.ranking import (ANCHORS, Candidate, filter_candidates, head_mates, mark_kinds, neighbours,
+                                        pick, score)
 from engine.words import checks as check
-from engine.words.lexicon import known_answers, lexicon_answers, related, school_spelling, senses, synonyms
+from engine.words.lexicon import related, school_spelling, senses
 
 N_RANGE = (1, 20)
-SOURCES = ("t5", "vectors", "dictionary")
+SOURCES = ("t5", "vectors", "head", "dictionary")
 METHODS = ("diverse_beam", "beam", "sampling")
-
-
 
 
 @dataclass
 class Distractor:
     text: str
     score: float
-    source: str  # "t5" | "vectors"
+    source: str  # one of SOURCES
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,27 +91,6 @@ class DistractorSet:
 
 
 # ---------------------------------------------------------------- answers
-
-
-def _lexicon_leaks(english: str) -> list:
-    """The lexicon's forms for the leak check; one-kana readings (ひ for 緋) are left to the reading rules."""
-    return [w for w in lexicon_answers(english) if len(w) > 1 or not check.is_kana(w)]
-
-
-def _lookup_from_lexicon(forms: list, vs) -> list:
-    """The correct answer for a word typed without one: the lexicon's first form (its main sense:
-    coma -> 昏睡, not コマ) that the vectors can place, by its own row, its alias or its parts."""
-    placed = [w for w in forms if check.answer_vector(w, vs) is not None] if vs is not None else []
-    return (placed or forms)[:1]
-
-
-def sense_answer(english: str, number: int) -> str:
-    """The answer of the word's `number`-th meaning (1 = the main one; see lexicon.senses)."""
-    found = senses(english)
-    if not 1 <= number <= len(found):
-        raise StudioError("distractors.bad_sense", word=english, number=number, count=len(found),
-                          senses="、".join(found) or "—")
-    return found[number - 1]
 
 
 def check_n(n) -> int:
@@ -167,13 +150,13 @@ def make_distractors_batch(rows: list, n: int = 5, model: str = "", vectors: str
     """
     n = check_n(n)
     model = (model or "").strip()
-    prepared = [_prepare(english, correct, use_samples) for english, correct in rows]
+    prepared = [prepare(english, correct, use_samples) for english, correct in rows]
     if strict and not all(row["english"] for row in prepared):
         raise StudioError("distractors.empty_input")
     vs, vectors_note = (None, "")
     if use_vectors:
         vs, vectors_note = _load_vectors(vectors, needed=not model and not fallback)
-    prepared = [_resolve_lexicon(row, vs) for row in prepared]
+    prepared = [resolve_lexicon(row, vs) for row in prepared]
     todo = list(range(len(prepared))) if model else []
     generated = _generate(model, prepared, todo, n, method, allow_paths, progress)
     results = []
@@ -232,34 +215,17 @@ def _finish(result, row: dict, vectors_note: str, strict: bool) -> "DistractorSe
     return result
 
 
-def _prepare(english, correct, use_samples: bool) -> dict:
-    english = check.clean(english)
-    given = check.split_correct(correct)
-    listed = known_answers(english) if use_samples and english else []
-    lexicon = _lexicon_leaks(english) if use_samples and english else []
-    if given:
-        anchors, origin = given, "input"
-    elif listed:
-        anchors, origin = listed, "samples"
-    elif lexicon:
-        anchors, origin = [], "lexicon"  # chosen in _one, where the vectors are known
-    else:
-        anchors, origin = [], ""
-    related = synonyms(anchors + listed) if use_samples else []
-    leaks = list(dict.fromkeys(anchors + listed + related + [w for w in lexicon if len(w) > 1]
-                               + [w for w in [check.loanword(english)] if w]))
-    whole = [w for w in lexicon if len(w) == 1 and w not in leaks]  # one kanji: the same word only
-    return {"english": english, "anchors": anchors, "leaks": leaks, "whole": whole, "origin": origin,
-            "lexicon": lexicon}
-
-
-def _resolve_lexicon(row: dict, vs) -> dict:
-    """A row whose answer comes from the lexicon gets it now, once the vectors are known."""
-    if row["origin"] != "lexicon":
-        return row
-    anchors = _lookup_from_lexicon(row["lexicon"], vs)  # it leaks by every rule, like a typed one
-    return {**row, "anchors": anchors, "leaks": list(dict.fromkeys(anchors + row["leaks"])),
-            "whole": [w for w in row["whole"] if w not in anchors]}
+def _choice_notes(chosen: list, n: int) -> list:
+    """Which sources the chosen ones came from; what was too few; which are kinds of the answer."""
+    counts = {source: sum(c.source == source for c in chosen) for source in SOURCES}
+    notes = [text("distractors.note_sources", sources="、".join(
+        f"{text('distractors.source_' + source)} {count}" for source, count in counts.items() if count))]
+    if len(chosen) < n:
+        notes.append(text("distractors.note_fewer", got=len(chosen), wanted=n))
+    kinds = [school_spelling(c.text) for c in chosen if c.kind]
+    if kinds:
+        notes.append(text("distractors.note_kinds", words="、".join(kinds)))
+    return notes if chosen else notes[1:]
 
 
 def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> DistractorSet:
@@ -275,16 +241,16 @@ def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> Distrac
     pool = [Candidate(c.text, "t5", model_score=None if c.score is None else c.score - best) for c in t5_candidates]
     pool += [Candidate(w, "dictionary", key=check.vector_key(w, vs)) for a in anchors[:ANCHORS] for w in related(a)]
     if vs is not None and anchors:
-        near = neighbours(anchors, vs)
+        near = neighbours(anchors, vs) + head_mates(anchors, vs)
         if not near and not has_model and not pool:
             raise StudioError("distractors.correct_not_in_vectors", correct="、".join(anchors), source=vs.name)
         pool += near
     kept, dropped = filter_candidates(pool, row["leaks"], anchors, vs, row.get("whole", ()))
     for cand in kept:
         cand.score = score(cand, anchors, vs)
+    mark_kinds(kept, english, anchors, vs)
     chosen = pick(kept, n, vs)
-    if len(chosen) < n:
-        notes.append(text("distractors.note_fewer", got=len(chosen), wanted=n))
+    notes += _choice_notes(chosen, n)
     shown = [Distractor(school_spelling(c.text), round(c.score, 4), c.source) for c in chosen]
     return DistractorSet(english, anchors, shown,
                          notes=notes, dropped=dropped, correct_from=row["origin"])

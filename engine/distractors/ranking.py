@@ -1,9 +1,12 @@
 """Candidates, filtered and ranked: the vectors' neighbours of the answers, the rules every candidate
 must pass, each one's score, and the N picked so that they are not near-twins (see engine.distractors.making)."""
 import math
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from engine.words import checks as check
+from engine.words.lexicon import kind_relation
 
 ANCHORS = 3  # correct answers whose neighbours are searched (the first ones: the usual senses)
 NEIGHBOURS = 300  # vector neighbours examined per correct answer; most fail the filters
@@ -11,6 +14,9 @@ FAMILY = 0.65  # cosine above which two distractors are one narrow family (チ�
 FAMILY_TOP = 5  # places at the top of a list that hold one member of a family each
 RELEVANCE = 0.65  # weight of the score against redundancy when picking the N
 MIN_RELATED = 0.2  # below this cosine a model's candidate earns nothing for the model's confidence
+HEAD_MATES = 20  # words sharing a compound answer's last kanji offered per answer (会計士: 弁護士, 税理士)
+HEAD_RELATED = 0.3  # below this cosine a shared kanji is a coincidence (力士 for 会計士: 0.16)
+KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 EXCLUDED_MINOR_POS = ("固有名詞", "数詞")  # names and numbers make poor vocabulary distractors
 
 
@@ -21,6 +27,7 @@ class Candidate:
     model_score: float = None  # mean log-probability per token (t5 only)
     score: float = 0.0
     key: str = ""  # vector key, for redundancy
+    kind: str = ""  # "narrower" / "broader" / "family" than the answer: offered only when nothing else is left
 
 
 def neighbours(anchors: list, vs) -> list:
@@ -32,19 +39,51 @@ def neighbours(anchors: list, vs) -> list:
         where = key or check.answer_vector(answer, vs)  # an answer outside the vocabulary: its alias or parts
         if where is None:
             continue
-        pos = check.analyse(answer).major_pos
-        single = len(answer) == 1
         near = vs.kv.most_similar(key, topn=NEIGHBOURS) if key else vs.kv.similar_by_vector(where, topn=NEIGHBOURS)
-        for word, _ in near:
-            info = check.analyse(word)
-            if pos and info.major_pos != pos:
-                continue  # a verb's distractor is a verb: the quiz must not give itself away
-            if len(info.pos) > 1 and info.pos[1] in EXCLUDED_MINOR_POS or info.inflected:
-                continue
-            if len(word) == 1 and not single:
-                continue  # lone kanji are mostly fragments of compounds (柴, 仔)
-            found.append(Candidate(word, "vectors", key=word))
+        found += [Candidate(word, "vectors", key=word) for word, _ in near if _fits(word, answer)]
     return found
+
+
+def head_mates(anchors: list, vs) -> list:
+    """Words of the vectors that end in the same kanji as a compound answer, closest first (会計士:
+    弁護士, 税理士; 提供者: 消費者): things of the same sort, named the same way, found even when the
+    vectors' neighbours of the answer are few."""
+    import numpy as np
+
+    found = []
+    for answer in anchors[:ANCHORS]:
+        where = check.answer_vector(answer, vs)
+        words = _ending_in(vs).get(answer[-1], []) if len(answer) > 1 and KANJI.fullmatch(answer[-1]) else []
+        words = [w for w in words if w != answer]
+        if where is None or not words:
+            continue
+        cosines = np.array([vs.kv.get_vector(w, norm=True) for w in words]) @ where
+        ranked = [words[i] for i in np.argsort(-cosines) if cosines[i] >= HEAD_RELATED]
+        found += [Candidate(w, "head", key=w) for w in ranked if _fits(w, answer)][:HEAD_MATES]
+    return found
+
+
+@lru_cache(maxsize=2)
+def _ending_in(vs) -> dict:
+    """Last character -> the words of two characters or more that end in it, in the vectors' order."""
+    found = {}
+    for word in vs.kv.index_to_key:
+        if len(word) > 1:
+            found.setdefault(word[-1], []).append(word)
+    return found
+
+
+def _fits(word: str, answer: str) -> bool:
+    """Whether a neighbour can stand beside `answer` in a quiz: the same part of speech (a verb's
+    distractor is a verb, or the quiz gives itself away), no name or number, no inflected form,
+    and no lone kanji for a longer answer (mostly fragments of compounds: 柴, 仔)."""
+    pos = check.analyse(answer).major_pos
+    info = check.analyse(word)
+    if pos and info.major_pos != pos:
+        return False
+    if len(info.pos) > 1 and info.pos[1] in EXCLUDED_MINOR_POS or info.inflected:
+        return False
+    return not (len(word) == 1 and len(answer) > 1)
 
 
 def filter_candidates(pool: list, leaks: list, anchors: list, vs, whole=()) -> tuple:
@@ -85,23 +124,49 @@ def score(cand: Candidate, anchors: list, vs) -> float:
     return cosine if cosine is not None else 0.0
 
 
+def mark_kinds(cands: list, english: str, anchors: list, vs) -> None:
+    """Flag the candidates that are a kind of the answer, or that the answer is a kind of (パグ or 木 for
+    犬 or 松: a student would rightly call them correct), and the members of a flagged narrow family
+    (チワワ beside パグ, "variety of dog"), since the dictionary names the kind of only some of them."""
+    for cand in cands:
+        cand.kind = kind_relation(cand.text, english, anchors[:ANCHORS])
+    narrower = [c for c in cands if c.kind == "narrower"]
+    for cand in cands:
+        if not cand.kind and any(likeness(cand, other, vs) >= FAMILY for other in narrower):
+            cand.kind = "family"
+
+
+def likeness(a: Candidate, b: Candidate, vs) -> float:
+    if vs is None or not a.key or not b.key:
+        return 0.0
+    return max(0.0, float(vs.kv.similarity(a.key, b.key)))
+
+
 def pick(cands: list, n: int, vs) -> list:
     """N candidates by score, each discounted by its likeness to those already picked; best score
-    first, except that the first FAMILY_TOP places take one member of a narrow family each."""
-    pool = sorted(cands, key=lambda c: c.score, reverse=True)
-    chosen = []
+    first, except that the first FAMILY_TOP places take one member of a narrow family each. Kinds of
+    the answer (mark_kinds) come only after all the others, when too few others are left."""
+    def alike(a, b):
+        return likeness(a, b, vs)
 
-    def likeness(a, b):
-        if vs is None or not a.key or not b.key:
-            return 0.0
-        return max(0.0, float(vs.kv.similarity(a.key, b.key)))
+    chosen = _diverse([c for c in cands if not c.kind], n, alike, [])
+    kinds = _diverse([c for c in cands if c.kind], n - len(chosen), alike, chosen)
+    return one_per_family(_best_first(chosen), alike) + _best_first(kinds)
 
+
+def _best_first(found: list) -> list:
+    return sorted(found, key=lambda c: c.score, reverse=True)
+
+
+def _diverse(pool: list, n: int, alike, before: list) -> list:
+    """Up to n of `pool`, each the best 0.65 × score − 0.35 × likeness to any picked one (or `before`)."""
+    pool, chosen = _best_first(pool), []
     while pool and len(chosen) < n:
         best = max(pool, key=lambda c: RELEVANCE * c.score
-                   - (1 - RELEVANCE) * max((likeness(c, p) for p in chosen), default=0.0))
+                   - (1 - RELEVANCE) * max((alike(c, p) for p in before + chosen), default=0.0))
         chosen.append(best)
         pool.remove(best)
-    return one_per_family(sorted(chosen, key=lambda c: c.score, reverse=True), likeness)
+    return chosen
 
 
 def one_per_family(ordered: list, likeness, top: int = None) -> list:

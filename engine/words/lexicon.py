@@ -18,6 +18,7 @@ SAMPLE_FILES = ("distractors_train.csv", "distractors_heldout.csv")
 LEXICON_FILE = "lexicon_en_ja.csv"  # None: no lexicon (the benchmark's comparison row)
 SPELLINGS_FILE = "kana_spellings.csv"  # written by tools/build_samples.py with the lexicon
 RELATED_FILE = "related_ja.csv"  # JMdict antonyms and cross-references, by the same tool
+KINDS_FILE = "kinds_ja.csv"  # Japanese word -> the English nouns it is a kind of, by the same tool
 
 
 def _sample_rows(name: str) -> list:
@@ -126,6 +127,42 @@ def related(word: str) -> list:
     return list(_related().get(check.clean(word), []))
 
 
+@lru_cache(maxsize=1)
+def _kinds() -> dict:
+    return {row["Japanese"]: set(row["Kinds"].split("|")) for row in _sample_rows(KINDS_FILE) if row.get("Kinds")}
+
+
+def kinds(word: str) -> set:
+    """The English nouns JMdict says a Japanese word is a kind of (パグ: dog; 松: tree; 自動車: vehicle)."""
+    return set(_kinds().get(check.clean(word), ()))
+
+
+@lru_cache(maxsize=1)
+def _glosses() -> dict:
+    """Japanese form -> the one-word English words whose usual translation it is: the lexicon's first
+    form for them (犬: dog, not spy; the lexicon lists main senses and common words first)."""
+    found = {}
+    for english, forms in _lexicon().items():
+        if " " not in english and forms:
+            found.setdefault(forms[0], set()).add(english)
+    return found
+
+
+def glosses(word: str) -> set:
+    """The one-word English words the bundled lexicon translates first with `word` (犬: dog; 木: tree)."""
+    return set(_glosses().get(check.clean(word), ()))
+
+
+def kind_relation(candidate: str, english: str, answers: list) -> str:
+    """"narrower" when the dictionary says `candidate` is a kind of the quiz word or of an answer
+    (パグ for dog), "broader" when an answer is a kind of `candidate` (木 for 松), else ""."""
+    meant = {check.clean(english).lower()}.union(*(glosses(a) for a in answers))
+    if kinds(candidate) & meant:
+        return "narrower"
+    wider = glosses(candidate)
+    return "broader" if any(kinds(a) & wider for a in answers) else ""
+
+
 def school_spelling(word: str) -> str:
     """`word` as schools write it: in kana when JMdict says it is usually written so (御八つ -> おやつ,
     the spelling SudachiPy and chiVe keep), else as it is."""
@@ -139,4 +176,6 @@ def reload() -> None:
     _lexicon.cache_clear()
     _kana_spellings.cache_clear()
     _related.cache_clear()
+    _kinds.cache_clear()
+    _glosses.cache_clear()
     _senses.cache_clear()

@@ -87,3 +87,11 @@ def test_output_is_not_a_reading_of_the_answer(rows, tool):
     for english, wrong, correct in rows:
         for right in correct.split("|"):
             assert tool.hiragana(wrong) not in readings.get(right, set()), (english, wrong, right)
+
+
+@pytest.mark.parametrize("gloss, heads", [
+    ("pug (variety of dog)", {"dog"}), ("shiba (Japanese breed of dog)", {"dog"}),
+    ("Japanese cedar (Cryptomeria japonica)", {"cedar"}), ("motor vehicle", {"vehicle"}),
+    ("cat (esp. the domestic cat, Felis catus)", set()), ("piece of cake", set()), ("New York", set())])
+def test_kinds_read_from_glosses(tool, gloss, heads):
+    assert tool.kinds_of(gloss) == heads

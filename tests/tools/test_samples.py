@@ -115,3 +115,13 @@ def test_related_words_come_from_jmdict_antonyms_and_cross_references():
     related = dict(rows)
     assert related["暑い"].split("|")[0] == "寒い"
     assert all(word not in words.split("|") for word, words in rows)  # never a word's own neighbour
+
+
+def test_kinds_name_english_nouns_for_japanese_words():
+    with (SAMPLES / "kinds_ja.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["Japanese", "Kinds"] and len(rows) > 1000
+    found = dict(rows[1:])
+    assert "dog" in found["パグ"].split("|") and "tree" in found["松"].split("|")
+    for japanese, heads in rows[1:]:
+        assert japanese and re.fullmatch(r"[a-z]+(\|[a-z]+)*", heads), (japanese, heads)
