@@ -7,6 +7,7 @@ base model, tab switch, message (only when the Train tab is there); `/hub_push` 
 private, message, token) -> result.
 """
 import gradio as gr
+import pandas as pd
 
 from engine.core.messages import text
 from engine.core.paths import on_space
@@ -31,8 +32,7 @@ def create_tab(page: Page, base_box: gr.Dropdown = None) -> None:
         refresh = gr.Button(t("catalog.refresh"), variant="secondary", scale=0, min_width=140)
     entries = catalog.list_entries()
     table = gr.Dataframe(
-        value=catalog.summary_rows(entries),
-        headers=[text(f"catalog.{c}") for c in COLUMNS],
+        value=summary_table(entries),
         label=t("catalog.table"),
         interactive=False,
         datatype="str",  # model names are user text: shown as text, never as markdown or HTML
@@ -69,7 +69,7 @@ def create_tab(page: Page, base_box: gr.Dropdown = None) -> None:
     listing = dict(fn=list_catalog, inputs=[language, size, organisation], outputs=[table, picked, card, keys, hub_model])
     refresh.click(api_name="catalog_list", **listing)
     gr.on([language.change, size.change, organisation.change], api_name=False, **listing)
-    page.demo.load(api_name=False, **listing)  # models trained since the page was built
+    page.on_models(listing["fn"], listing["inputs"], listing["outputs"])  # models trained since the page was built
     table.select(pick_row, keys, [picked, card], api_name=False)
     picked.input(show_card, picked, card, api_name="catalog_show")
     if use is not None:
@@ -79,12 +79,17 @@ def create_tab(page: Page, base_box: gr.Dropdown = None) -> None:
 
 
 @guarded
+def summary_table(entries: list) -> pd.DataFrame:
+    """The catalog table with its headers in the reader's language (sent with every listing)."""
+    return pd.DataFrame(catalog.summary_rows(entries), columns=[text(f"catalog.{c}") for c in COLUMNS])
+
+
 def list_catalog(language: str, size: str, organisation: str):
     """Inputs: language, size, organisation filters / Outputs: table, picker, card, row keys, Hub model picker."""
     entries = catalog.list_entries(language=language, size=size, organisation=organisation)
     first = entries[0] if entries else None
     return (
-        catalog.summary_rows(entries),
+        summary_table(entries),
         gr.update(choices=_entry_choices(entries), value=first.key if first else None),
         catalog.render_entry(first) if first else text("catalog.no_entries"),
         [e.key for e in entries],

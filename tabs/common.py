@@ -14,14 +14,27 @@ from pathlib import Path
 import gradio as gr
 
 from engine.core import paths, runs
-from engine.core.messages import LANGUAGES, StudioError, explain_os_error, text, texts
+from engine.core.messages import (LANGUAGES, StudioError, explain_os_error, language_of, set_language_source,
+                                  speaking, text, texts)
 from engine.generate import turns
 from engine.models import storage
 
 log = logging.getLogger("t5studio")
 
-I18N = gr.I18n(**{lang: texts(lang) for lang in LANGUAGES})
+I18N = gr.I18n(**{lang: dict(texts(lang)) for lang in LANGUAGES})  # copies: localized() adds to them
 MAX_FILE_SIZE = "25mb"  # Gradio refuses bigger uploads before they reach a handler
+
+
+def request_language():
+    """The visiting browser's language while a handler runs for it (gradio keeps the request in a
+    context variable), so server messages speak the language the page's labels do; None elsewhere."""
+    from gradio.context import LocalContext
+
+    headers = getattr(LocalContext.request.get(None), "headers", None)
+    return language_of(headers.get("accept-language", "")) if headers is not None else None
+
+
+set_language_source(request_language)
 
 
 def launch_kwargs() -> dict:
@@ -32,6 +45,15 @@ def launch_kwargs() -> dict:
 def t(key: str):
     """A label that the browser shows in the user's language (Japanese first)."""
     return I18N(key)
+
+
+def localized(key: str, build):
+    """A text put together when the page is built (a line of links, a guide page), registered in every
+    language under `key` and shown in the reader's: build() is called once per language."""
+    for lang in LANGUAGES:
+        with speaking(lang):
+            I18N.translations[lang][key] = build()
+    return t(key)
 
 
 def whole_or_decimal(**kwargs) -> gr.Number:
@@ -184,6 +206,7 @@ class Page:
     demo: gr.Blocks
     owner: gr.BrowserState
     tabs: gr.Tabs = None
+    models: gr.State = None  # a counter bumped when this page added or deleted a model
 
     @classmethod
     def start(cls, demo: gr.Blocks) -> "Page":
@@ -191,7 +214,19 @@ class Page:
         Call it outside gr.Tabs (a component inside the tab strip would count as a tab)."""
         owner = gr.BrowserState(None, storage_key=OWNER_STORAGE_KEY)
         demo.load(remember_owner, [owner], [owner], api_name=False, queue=False)
-        return cls(demo, owner)
+        return cls(demo, owner, models=gr.State(0))
+
+    def on_models(self, fn, inputs, outputs) -> None:
+        """Run `fn` when the page loads and whenever a model was added or deleted on it, so a model
+        just trained shows in every list without a reload."""
+        self.demo.load(fn, inputs, outputs, api_name=False)
+        self.models.change(fn, inputs, outputs, api_name=False)
+
+    def models_changed(self, event) -> None:
+        """After `event` (a training, a deletion), tell every model list on the page, whatever its outcome."""
+        # Through the queue: a State set by an unqueued event does not fire its change listeners.
+        event.then(lambda count: (count or 0) + 1, [self.models], [self.models], api_name=False,
+                   concurrency_limit=None)
 
 
 def session_folder(request: gr.Request) -> Path:

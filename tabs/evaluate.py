@@ -40,7 +40,7 @@ def create_tab(page: Page) -> None:
     download = gr.File(label=t("evaluate.download"), interactive=False)
 
     refresh.click(refresh_models, [models], [models], api_name="evaluate_refresh_models")
-    page.demo.load(refresh_models, [models], [models], api_name=False)
+    page.on_models(refresh_models, [models], [models])
     # One progress bar (and one error badge) on the summary, not one per output box.
     event = run.click(run_evaluation, [upload, models, *settings], [summary, comparison, plot, rows, download],
                       api_name="evaluate", show_progress_on=[summary], **GENERATE)
@@ -86,6 +86,8 @@ def run_evaluation(upload, models, request: gr.Request, progress=gr.Progress(), 
     for result in results:
         if result.warning:
             note += f"\n\n⚠️ **{escape(result.model)}**: {escape(result.warning)}"
+        if "Correct" in frame.columns and result.metrics.get("correct_leak_rate") is None:
+            note += f"\n\n⚠️ **{escape(result.model)}**: {escape(text('evaluate.leak_not_measured'))}"
     return (note, readable_comparison(comparison_table(results)), score_plot(results),
             readable_rows(per_row.head(PREVIEW_ROWS)), str(out))
 

@@ -1,6 +1,7 @@
 """解説 Guide: what T5 is, how training and generation work, and a glossary of every UI term.
 
-The text lives in guide/*.md (Japanese). Each glossary entry is a heading with a stable anchor,
+The text lives in guide/<lang>/*.md, Japanese and English, shown in the reader's language. Each
+glossary entry is a heading with a stable anchor, the same in both languages,
 `### <a id="learning_rate"></a>学習率（learning rate）`, so any tab can link to it.
 
 For other tabs (no engine needed, import is cheap):
@@ -21,12 +22,13 @@ For other tabs (no engine needed, import is cheap):
 """
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import gradio as gr
 
-from engine.core.messages import LANGUAGES, texts
-from tabs.common import Page, t
+from engine.core.messages import DEFAULT_LANG, LANGUAGES, current_language, texts
+from tabs.common import Page, localized, t
 
 GUIDE_DIR = Path(__file__).resolve().parent.parent / "guide"
 PAGES = ("t5.md", "glossary.md")
@@ -60,16 +62,18 @@ ALIASES = {
 }
 
 
-def read_page(name: str) -> str:
-    return (GUIDE_DIR / name).read_text(encoding="utf-8")
+def read_page(name: str, lang: str = None) -> str:
+    """A guide page in `lang` (default: the reader's language)."""
+    return (GUIDE_DIR / (lang or current_language()) / name).read_text(encoding="utf-8")
 
 
-def _terms() -> dict:
-    """{term_id: heading text} of the glossary, in its order."""
-    return {term_id: name.strip() for term_id, name in ENTRY.findall(read_page("glossary.md"))}
+@lru_cache(maxsize=None)
+def term_names(lang: str = DEFAULT_LANG) -> dict:
+    """{term_id: heading text} of the glossary in `lang`, in its order."""
+    return {term_id: name.strip() for term_id, name in ENTRY.findall(read_page("glossary.md", lang))}
 
 
-TERM_NAMES = _terms()
+TERM_NAMES = term_names()  # the ids and their Japanese names
 GLOSSARY_HELP = {term_id: texts("ja").get(f"guide.help_{term_id}", "") for term_id in TERM_NAMES}
 
 
@@ -84,7 +88,7 @@ def term_id(term: str) -> str:
 def glossary_link(term: str, label: str = None) -> str:
     """A short markdown link to the glossary entry, e.g. '[chrF](#chrf)'."""
     key = term_id(term)
-    text = label or TERM_NAMES[key]
+    text = label or term_names(current_language())[key]
     return f"[{text.replace('[', '(').replace(']', ')')}](#{key})"
 
 
@@ -139,26 +143,32 @@ _NAVIGATE_JS = """
 
 
 def navigation_js() -> str:
-    anchors = list(TERM_NAMES) + [a for page in PAGES for a, _ in SECTION.findall(read_page(page))]
+    anchors = list(TERM_NAMES) + [a for page in PAGES for a, _ in SECTION.findall(read_page(page, DEFAULT_LANG))]
     labels = [texts(lang).get("app.tab_guide") for lang in LANGUAGES]
     return _NAVIGATE_JS % (json.dumps(anchors), json.dumps([label for label in labels if label], ensure_ascii=False))
 
 
+def term_choices() -> list:
+    """(name in the reader's language, id) for the term finder."""
+    return [(name, key) for key, name in term_names(current_language()).items()]
+
+
 def create_tab(page: Page) -> None:
     gr.Markdown(t("guide.intro"))
-    gr.Markdown(t("guide.lang_note"))
     with gr.Row():
         with gr.Column(scale=2), gr.Accordion(t("guide.toc"), open=True):
-            gr.Markdown(table_of_contents())
+            gr.Markdown(localized("guide.contents", table_of_contents))
         with gr.Column(scale=1):
             term = gr.Dropdown(
-                [(name, key) for key, name in TERM_NAMES.items()],
+                term_choices(),
                 value=None,
                 label=t("guide.find_term"),
                 info=t("guide.find_term_info"),
             )
     for name in PAGES:
-        gr.Markdown(read_page(name), elem_classes=["t5studio-guide"])
+        gr.Markdown(localized(f"guide.page_{Path(name).stem}", lambda name=name: read_page(name)),
+                    elem_classes=["t5studio-guide"])
+    page.demo.load(lambda: gr.update(choices=term_choices()), None, term, api_name=False)
     term.change(None, term, None, js="(id) => { if (id && window.t5studioGlossary) window.t5studioGlossary(id); return []; }")
     page.demo.load(None, None, None, js=navigation_js())
 

@@ -11,9 +11,10 @@ import gradio as gr
 
 from engine.core import runs
 from engine.core.csvdata import write_download
-from engine.core.messages import StudioError, text
+from engine.core.messages import StudioError, field_label, text
 from engine.core.paths import public_mode
 from engine.logs import view
+from engine.logs.lines import readable_log
 from engine.models import store
 from tabs.common import Page, escape, guarded, owner_key, result_file, t
 
@@ -69,12 +70,12 @@ def create_tab(page: Page) -> None:
     listing = dict(fn=list_runs, inputs=[kind, status, mine], outputs=[table, run_id, activity])
     refresh.click(api_name="list_runs", **listing)
     gr.on([kind.change, status.change, mine.change], api_name=False, **listing)
-    page.demo.load(api_name=False, **listing)
+    page.on_models(listing["fn"], listing["inputs"], listing["outputs"])  # a training just ended is listed
     table.select(pick_row, None, run_id, api_name=False)
     run_id.change(
         show_run, run_id, [error, detail_box, detail, summary, metrics, settings, plot, no_curve, log_text, files], api_name="show_run"
     )
-    delete.click(delete_model, run_id, deleted, api_name="delete_model")
+    page.models_changed(delete.click(delete_model, run_id, deleted, api_name="delete_model"))
     # Outside the queue: the "running now" line must never wait behind a training job.
     timer.tick(activity_text, None, activity, api_name="activity", show_progress="hidden", queue=False)
 
@@ -102,7 +103,7 @@ def activity_text() -> str:
     lines = [f"**{escape(text('logs.activity_some', count=len(running)))}**"]
     for record in running[:5]:
         lines.append(
-            f"- {escape(view.kind_label(record['kind']))} {escape(record.get('name', ''))} "
+            f"- {escape(runs.kind_label(record['kind']))} {escape(record.get('name', ''))} "
             f"（{escape(view.duration_text(record))}）"
         )
     return "\n".join(lines)
@@ -126,7 +127,7 @@ def show_run(run_id: str, request: gr.Request = None):
         *_record_markdown(record),
         gr.update(value=figure, visible=figure is not None),
         gr.update(value=text("logs.no_curve"), visible=figure is None),
-        log,
+        readable_log(log),
         _downloads(request, record, curve),
     )
 
@@ -151,25 +152,26 @@ def _empty_view():
 
 def _error_parts(record: dict) -> tuple:
     """(markdown of the plain message, technical detail) for failed and interrupted runs."""
-    if record.get("status") not in ("failed", "interrupted") or not (record.get("error") or record.get("error_detail")):
+    error = view.error_text(record)
+    if record.get("status") not in ("failed", "interrupted") or not (error or record.get("error_detail")):
         return "", ""
     title = text("logs.error_title" if record["status"] == "failed" else "logs.interrupted_title")
-    message = escape(record.get("error") or "").replace("\n", "  \n")
+    message = escape(error).replace("\n", "  \n")
     if not JAPANESE.search(message):  # an unexpected exception's own words: say it in Japanese first
         message = f"{escape(text('logs.error_unexplained'))}\n\n{message}" if message else escape(text("logs.error_unexplained"))
     return f"### ⚠️ {escape(title)}\n\n{message}", record.get("error_detail") or ""
 
 
-def _cell(value) -> str:
-    """A value made safe for one markdown table cell."""
-    return escape(view.format_value(value)).replace("|", "&#124;").replace("\n", " ")
+def _cell(value: str) -> str:
+    """A text made safe for one markdown table cell."""
+    return escape(value).replace("|", "&#124;").replace("\n", " ")
 
 
 def _key_value_table(values: dict, empty_key: str) -> str:
     if not values:
         return text(empty_key)
     rows = [f"| {escape(text('logs.field'))} | {escape(text('logs.value'))} |", "| --- | --- |"]
-    rows += [f"| {_cell(key)} | {_cell(value)} |" for key, value in values.items()]
+    rows += [f"| {_cell(field_label(key))} | {_cell(view.shown_value(key, value))} |" for key, value in values.items()]
     return "\n".join(rows)
 
 
@@ -177,8 +179,8 @@ def _record_markdown(record: dict) -> tuple:
     """(summary, metrics, settings) as three markdown tables, user text escaped."""
     head = {
         text("logs.id"): record.get("id", ""),
-        text("logs.kind"): view.kind_label(record.get("kind", "")),
-        text("logs.status"): view.status_label(record.get("status", "")),
+        text("logs.kind"): runs.kind_label(record.get("kind", "")),
+        text("logs.status"): runs.status_label(record.get("status", "")),
         text("logs.name"): record.get("name", ""),
         text("logs.started"): view.short_time(record.get("started", "")),
         text("logs.ended"): view.short_time(record.get("ended", "")),

@@ -8,13 +8,14 @@ import gradio as gr
 from engine.core.csvdata import guess_column, read_table, select_columns
 from engine.core.messages import StudioError, finite_number, text
 from engine.core.paths import SAMPLES_DIR, public_mode
+from engine.logs.lines import readable_log
 from engine.logs.view import loss_figure
 from engine.models.catalog import base_model_choices
 from engine.models.publishing import is_offline
 from engine.train.config import OPTIMIZERS, SCHEDULERS, SIZES, TrainConfig
 from engine.train.jobs import JOBS, progress
-from tabs.common import (Page, escape, guarded, guarded_gen, owner_key, remember_owner, session_folder, stash_upload, t,
-                         whole_or_decimal)
+from tabs.common import (Page, escape, guarded, guarded_gen, localized, owner_key, remember_owner, session_folder,
+                         stash_upload, t, whole_or_decimal)
 from tabs.guide import glossary_info, glossary_link
 
 SAMPLE_CSV = SAMPLES_DIR / "distractors_train.csv"  # enough rows for the default recipe to learn
@@ -54,7 +55,7 @@ def create_tab(page: Page) -> gr.Dropdown:
                                value=defaults.base, allow_custom_value=True)
             size = gr.Radio(label=t("train.size"), info=t("train.size_info"), choices=list(SIZES), value=defaults.size)
             with gr.Accordion(t("train.hyperparameters"), open=False):
-                gr.Markdown(glossary_links())
+                gr.Markdown(localized("train_ui.glossary_links", glossary_links))
                 numbers = []
                 for start in range(0, len(NUMBER_FIELDS), 2):
                     with gr.Row(equal_height=True):
@@ -74,8 +75,11 @@ def create_tab(page: Page) -> gr.Dropdown:
     with gr.Row():
         # The Logs tab's figure: its legend sits inside the axes (gr.LinePlot cut its legend off).
         curve = gr.Plot(label=t("train.loss_plot"))
-        log_tail = gr.Textbox(label=t("train.log_tail"), lines=12, max_lines=12, autoscroll=True)
-    result = gr.JSON(label=t("train.result"))
+        # Room for every line sent (LOG_LINES, some wrapped): the last one, the final status, is never
+        # hidden below a scroll.
+        log_tail = gr.Textbox(label=t("train.log_tail"), lines=12, max_lines=24, autoscroll=True)
+    with gr.Accordion(t("train_ui.result_json"), open=False):  # for those who want the numbers as data
+        result = gr.JSON(label=t("train.result"))
 
     config_inputs = [csv_path, input_col, output_col, name, base, size, *numbers, optimizer, scheduler]
     watch_outputs = [status, curve, log_tail, result, owner]
@@ -88,11 +92,13 @@ def create_tab(page: Page) -> gr.Dropdown:
     # Progress and a refusal show on the status line only: a red badge over the plot, log and result
     # boxes would cover what is still true there.
     follow_status = dict(concurrency_limit=None, show_progress_on=[status])
-    start.click(run_training, [owner, *config_inputs], watch_outputs, api_name="train", **follow_status)
-    save_only.click(run_save_only, [owner, *config_inputs], watch_outputs, api_name="save_only", **follow_status)
+    for event in (start.click(run_training, [owner, *config_inputs], watch_outputs, api_name="train", **follow_status),
+                  save_only.click(run_save_only, [owner, *config_inputs], watch_outputs, api_name="save_only",
+                                  **follow_status)):
+        page.models_changed(event)
     stop.click(stop_training, [owner], [status], api_name="stop", concurrency_limit=None)
     page.demo.load(watch, [owner], watch_outputs, api_name="watch", concurrency_limit=None)
-    page.demo.load(lambda: gr.update(choices=base_choices()), None, [base], api_name=False)
+    page.on_models(lambda: gr.update(choices=base_choices()), None, [base])
     # A fresh name per page: one chosen when the server started would already exist after the first training.
     page.demo.load(_suggest_name, None, [name], api_name=False, queue=False)
     return base  # the Catalog's "use as base model" fills it
@@ -170,7 +176,8 @@ def build_config(csv_path, input_col, output_col, name, base, size, *rest, save_
     values = {}
     for (field, precision), value in zip(NUMBER_FIELDS, numbers):
         if value is None:
-            raise StudioError("train.bad_number", label=text(f"train.{field}"), value="（空）", rule="数値")
+            raise StudioError("train.bad_number", label=text(f"train.{field}"), value=text("train.empty_value"),
+                              rule=text("train.rule_number"))
         values[field] = finite_number(value, text(f"train.{field}"), whole=precision == 0)
     return TrainConfig(csv=csv_path or "", name=name or "", base=base or "", input_column=input_col or "",
                        output_column=output_col or "", size=size, optimizer=optimizer, scheduler=scheduler,
@@ -215,7 +222,7 @@ def follow(job, owner):
         points = 0 if info.get("curve") is None else len(info["curve"])
         figure = live_figure(info) if points != drawn or ended else gr.skip()
         drawn = points
-        yield render_status(info), figure, info["log"], result_view(info.get("outcome")), owner
+        yield render_status(info), figure, log_lines(info["log"]), result_view(info.get("outcome")), owner
         if ended:
             break
         time.sleep(POLL_SECONDS)
@@ -258,6 +265,8 @@ def render_status(info: dict) -> str:
     error = f"<div class='t5s-error' style='color:#b91c1c'>{escape(info['error'])}</div>" if info.get("error") else ""
     rising = overfitting_note(info.get("curve")) if info["status"] != "running" else ""
     error += f"<div class='t5s-note' style='color:#92400e'>{escape(rising)}</div>" if rising else ""
+    saved = saved_note(info.get("outcome"))
+    error += f"<div class='t5s-saved'>{escape(saved)}</div>" if saved else ""
     return (
         f"<div class='t5s-progress'><b>{escape(info['name'])}</b> — {escape(label)} ({share * 100:.0f}%)"
         f"<div style='background:#e5e7eb;border-radius:6px;height:14px;margin:6px 0'>"
@@ -265,6 +274,14 @@ def render_status(info: dict) -> str:
         f"style='background:#f97316;height:14px;border-radius:6px;width:{share * 100:.1f}%'></div></div>"
         f"<span>{escape(details)}</span>{error}</div>"
     )
+
+
+LOG_LINES = 12  # the newest log lines shown; the Logs tab has the whole log
+
+
+def log_lines(raw: str) -> str:
+    """The newest lines of the run's log, in words (engine.logs.lines)."""
+    return readable_log("\n".join(raw.splitlines()[-LOG_LINES:]))
 
 
 def live_figure(info: dict):
@@ -281,6 +298,13 @@ def overfitting_note(curve) -> str:
     if len(values) < 3 or values[-1] <= min(values) * OVERFIT_RISE:
         return ""
     return text("train_ui.overfitting", best=f"{min(values):.3f}", last=f"{values[-1]:.3f}")
+
+
+def saved_note(outcome) -> str:
+    """One sentence on where the model went, once a run has saved one."""
+    if not outcome or outcome.get("status") not in ("finished", "stopped"):
+        return ""
+    return text("train_ui.saved", name=outcome["name"])
 
 
 OVERFIT_RISE = 1.05  # validation loss 5 % above its best at the end: the model learnt the rows by heart

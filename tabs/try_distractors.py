@@ -48,7 +48,7 @@ def create_section(page: Page) -> None:
         batch = gr.Dataframe(label=t("distractors.batch_table"), interactive=False, wrap=True, max_height=420)
         download = gr.File(label=t("distractors.download"), interactive=False)
 
-    page.demo.load(refresh_models, [model], [model], api_name=False)
+    page.on_models(refresh_models, [model], [model])
     single = dict(fn=make_single, inputs=[english, correct, count, model], outputs=[table, notes], **GENERATE)
     # The last word's results go first, so an error never leaves them on screen as if they were this word's.
     cleared = gr.on([run.click, english.submit, correct.submit], lambda: (None, "", gr.update(visible=False)), None,
@@ -76,7 +76,7 @@ def sense_choices(english, correct):
 
 
 def source_label(source: str) -> str:
-    return f"{text(f'distractors.source_{source}')}（{source}）"
+    return text(f"distractors.source_{source}")
 
 
 @guarded
@@ -117,4 +117,18 @@ def make_batch(upload, n, model, request: gr.Request = None, progress=gr.Progres
                 seconds=result["seconds"])
     if len(frame) > PREVIEW_ROWS:
         note += " " + text("distractors.preview_note", shown=PREVIEW_ROWS)
-    return note, frame.head(PREVIEW_ROWS), str(out)
+    return note, readable_batch(frame.head(PREVIEW_ROWS)), str(out)
+
+
+def readable_batch(frame):
+    """The batch table with headers in words and sources named (the download keeps the short keys)."""
+    names = {"Input": text("distractors.col_input"), "Correct": text("distractors.col_correct"),
+             "note": text("distractors.col_note")}
+    for column in frame.columns:
+        kind, _, number = column.rpartition("_")
+        if kind in ("distractor", "score", "source") and number.isdigit():
+            names[column] = text(f"distractors.col_{kind}_n", n=number)
+    shown = frame.copy()
+    for column in (c for c in frame.columns if c.startswith("source_")):
+        shown[column] = [source_label(v) if v else "" for v in frame[column]]
+    return shown.rename(columns=names)

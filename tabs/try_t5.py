@@ -99,7 +99,7 @@ def create_tab(page: Page) -> None:
         tab.select(lambda: [gr.update(visible=True)] * 2, None, shared_widgets, api_name=False, queue=False)
 
     refresh.click(refresh_models, [model], [model], api_name="try_refresh_models")
-    page.demo.load(refresh_models, [model], [model], api_name=False)
+    page.on_models(refresh_models, [model], [model])
     single = gr.on([run_one.click, source.submit], generate_single, [model, source, *settings], [outputs],
                    api_name="try_generate", **GENERATE)
     many = run_many.click(generate_multiple, [model, upload, *settings], [summary, table, download],

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import gradio as gr
+import pandas as pd
 
 from engine.core.messages import StudioError, text
 from engine.vectors import lookup, plot, sources
@@ -125,6 +126,7 @@ def create_tab(page: Page) -> None:
     odd_io = dict(fn=doesnt_match, inputs=[odd_words, source], outputs=[odd_answer, odd_table, odd_picture])
     gr.on([odd_button.click, odd_words.submit], api_name="doesnt_match", **odd_io, **light)
     refresh.click(refresh_sources, [source], [source], api_name="sources")
+    page.demo.load(refresh_sources, [source], [source], api_name=False)  # labels in the reader's language
     upload_button.click(upload_vectors, [upload_file, upload_name], [add_status, source],
                         api_name="upload_vectors", **HEAVY)
     train_button.click(train_vectors, [corpus_file, train_name, vector_size, window, min_count, method, epochs],
@@ -158,7 +160,9 @@ def source_choices() -> list:
     choices = []
     for meta in sources.list_sources():
         kind = text(f"vectors.kind_{meta.get('kind', 'upload')}")
-        choices.append((f"{meta['name']}（{kind}・{meta.get('count', '?')} 語 × {meta.get('dim', '?')} 次元）", meta["name"]))
+        label = text("word2vec.source_label", name=meta["name"], kind=kind, count=meta.get("count", "?"),
+                     dim=meta.get("dim", "?"))
+        choices.append((label, meta["name"]))
     return choices
 
 
@@ -180,8 +184,10 @@ def _draw(vs, words_roles: list, title: str, request) -> str:
     return str(plot.draw_neighbourhood(vs.kv, words_roles, _picture_path(request), title, legend))
 
 
-def _rows(results: list) -> list:
-    return [[rank, row["word"], row["score"]] for rank, row in enumerate(results, start=1)]
+def _rows(results: list, score_key: str = "word2vec.col_score") -> pd.DataFrame:
+    """Ranked words as a table whose headers are in the reader's language."""
+    columns = [text("word2vec.col_rank"), text("word2vec.col_word"), text(score_key)]
+    return pd.DataFrame([[rank, row["word"], row["score"]] for rank, row in enumerate(results, start=1)], columns=columns)
 
 
 @guarded
@@ -227,7 +233,7 @@ def doesnt_match(words: str, source: str, request: gr.Request = None):
     answer = "\n\n".join([text("word2vec.odd_answer", word=escape(result["odd"]))] + [
         f"※ {escape(n)}" for n in result["notes"]])
     roles = [(result["odd"], "odd")] + [(r["word"], "query") for r in result["scores"]]
-    return answer, _rows(result["scores"]), _draw(vs, roles, "", request)
+    return answer, _rows(result["scores"], "word2vec.col_to_mean"), _draw(vs, roles, "", request)
 
 
 @guarded
@@ -288,6 +294,6 @@ def hub_vectors(repo: str, filename: str, name: str, request: gr.Request = None)
 if __name__ == "__main__":
     from tabs.common import launch_kwargs
 
-    with gr.Blocks(title="お試し Word2Vec") as demo:
+    with gr.Blocks(title="T5 Studio — Word2Vec") as demo:
         create_tab(Page.start(demo))
     demo.queue(default_concurrency_limit=1).launch(**launch_kwargs())

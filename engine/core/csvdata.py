@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.core.messages import StudioError
+from engine.core.messages import StudioError, text
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a class's word lists are far smaller; this stops abuse
 MAX_CELL_CHARS = 2000  # longer cells are almost surely a wrong file or wrong column
@@ -40,6 +40,7 @@ class Table:
     encoding: str
     sha256: str
     warnings: list = field(default_factory=list)
+    lines: list = field(default_factory=list)  # the file's line (Excel's row number) of each frame row
 
     @property
     def columns(self) -> list:
@@ -83,29 +84,31 @@ def parse_table(data: bytes) -> Table:
     rows = _records(text)
     if not rows:
         raise StudioError("csv.empty")
-    header = [name.strip() for name in rows[0]]
+    header = [name.strip() for name in rows[0][1]]
     if len(set(header)) != len(header) or any(not name for name in header):
         raise StudioError("csv.bad_header", header=", ".join(header))
     warnings = []
     body = []
-    for line_no, row in enumerate(rows[1:], start=2):
+    for line_no, row in rows[1:]:
         if len(row) != len(header):
             warnings.append(("csv.ragged_row", {"row": line_no, "found": len(row), "expected": len(header)}))
             row = (row + [""] * len(header))[: len(header)]
         body.append([cell.strip() for cell in row])
     frame = pd.DataFrame(body, columns=header, dtype="string").fillna("")
-    return Table(frame=frame, encoding=encoding, sha256=hashlib.sha256(data).hexdigest(), warnings=warnings)
+    return Table(frame=frame, encoding=encoding, sha256=hashlib.sha256(data).hexdigest(), warnings=warnings,
+                 lines=[line for line, _ in rows[1:]])
 
 
 def _records(text: str) -> list:
-    """The non-blank records of a CSV text; the header's width is checked before the rest is read."""
+    """(line where it starts, cells) of each non-blank record of a CSV text, the line counted as a
+    spreadsheet numbers its rows; the header's width is checked before the rest is read."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     rows, start, last_start = [], 1, 1
     for row in reader:
         if any(cell.strip() for cell in row):
             if not rows and len(row) > MAX_COLUMNS:
                 raise StudioError("csv.too_many_columns", count=len(row), limit=MAX_COLUMNS)
-            rows.append(row)
+            rows.append((start, row))
             last_start = start
         start = reader.line_num + 1
     if rows and _ends_inside_quotes(text, last_start):
@@ -167,19 +170,30 @@ def select_columns(table: Table, mapping: dict, required: tuple = ("Input", "Out
     frame.columns = list(chosen)
     if frame.empty:
         raise StudioError("csv.header_only")
+    frame, skipped = _without_blank_rows(frame, required, table.lines)
+    if frame.empty:  # every row lacks a required cell: nothing to use
+        raise StudioError("csv.blank_cells", role=", ".join(required), rows=_row_list(skipped))
+    if skipped:
+        table.warnings.append(("csv.skipped_blank", {"rows": _row_list(skipped), "count": len(skipped)}))
+    lines = [table.lines[i] for i in frame.index] if table.lines else [i + 2 for i in frame.index]
     for role in required:
-        blank = [i + 2 for i, value in enumerate(frame[role]) if not value]
-        if blank:
-            errors.append(StudioError("csv.blank_cells", role=role, rows=_row_list(blank)))
-        long_rows = [i + 2 for i, value in enumerate(frame[role]) if len(value) > MAX_CELL_CHARS]
+        long_rows = [line for line, value in zip(lines, frame[role]) if len(value) > MAX_CELL_CHARS]
         if long_rows:
             errors.append(StudioError("csv.cell_too_long", role=role, rows=_row_list(long_rows), limit=MAX_CELL_CHARS))
     raise_all(errors)
     return frame.reset_index(drop=True)
 
 
+def _without_blank_rows(frame: pd.DataFrame, required: tuple, lines: list) -> tuple:
+    """The rows whose required cells all have text, and the spreadsheet row numbers of the others
+    (a teacher's list often has a row still to fill in; the rest of the file is still good)."""
+    full = frame[list(required)].apply(lambda column: column.str.len() > 0).all(axis=1)
+    skipped = [lines[i] if lines else i + 2 for i in frame.index[~full]]
+    return frame[full], skipped
+
+
 def _row_list(rows: list, shown: int = 10) -> str:
-    more = f" ほか{len(rows) - shown}行" if len(rows) > shown else ""
+    more = text("csv.more_rows", count=len(rows) - shown) if len(rows) > shown else ""
     return ", ".join(str(r) for r in rows[:shown]) + more
 
 

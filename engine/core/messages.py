@@ -2,9 +2,16 @@
 
 The texts live in locales/<lang>/<area>.json, one file per tab or engine area, so each
 part of the app owns its own texts. Japanese is the first language; English follows.
+
+Which language a message is written in: the one asked for, else the reader's (see `speaking` and
+`set_language_source`: the web UI hands over the browser's language, so a page speaks its
+visitor's language, labels and server messages alike), else Japanese (the CLI, API clients that
+send no Accept-Language).
 """
+import contextlib
 import json
 import math
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,6 +19,44 @@ LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 
 LANGUAGES = ("ja", "en")
 DEFAULT_LANG = "ja"
+_SPEAKING: ContextVar = ContextVar("t5studio_language", default=None)
+_language_source = None  # callable -> the current reader's language or None (set by the web UI)
+
+
+def language_of(accept_language: str) -> str:
+    """The page language for an Accept-Language header: the first of its languages that we have,
+    in the browser's order of preference ("en-US,en;q=0.9" -> en); Japanese when none is ours."""
+    ranked = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, quality = part.strip().partition(";q=")
+        try:
+            weight = float(quality) if quality else 1.0
+        except ValueError:
+            weight = 0.0
+        ranked.append((-weight, position, tag.strip().lower().split("-")[0]))
+    return next((tag for _, _, tag in sorted(ranked) if tag in LANGUAGES), DEFAULT_LANG)
+
+
+def set_language_source(source) -> None:
+    """Tell messages how to find the current reader's language (a callable returning "ja", "en" or None)."""
+    global _language_source
+    _language_source = source
+
+
+@contextlib.contextmanager
+def speaking(lang: str):
+    """Write every message in `lang` inside the block (a thread that works for a visitor, a test)."""
+    token = _SPEAKING.set(lang if lang in LANGUAGES else DEFAULT_LANG)
+    try:
+        yield
+    finally:
+        _SPEAKING.reset(token)
+
+
+def current_language() -> str:
+    """The language messages are written in now (see the module docstring)."""
+    chosen = _SPEAKING.get() or (_language_source() if _language_source else None)
+    return chosen if chosen in LANGUAGES else DEFAULT_LANG
 
 
 @lru_cache(maxsize=None)
@@ -25,13 +70,25 @@ def texts(lang: str = DEFAULT_LANG) -> dict:
     return merged
 
 
-def text(key: str, lang: str = DEFAULT_LANG, **params) -> str:
-    """The text for `key`, formatted with params; falls back to Japanese, then to the key itself."""
-    template = texts(lang).get(key) or texts(DEFAULT_LANG).get(key) or key
+def text(key: str, lang: str = None, **params) -> str:
+    """The text for `key` in `lang` (default: current_language()), formatted with params; falls back
+    to Japanese, then to the key itself."""
+    template = texts(lang or current_language()).get(key) or texts(DEFAULT_LANG).get(key) or key
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+# Where a record's machine key (train_loss, max_input_length, complete_rows) finds the words a reader
+# sees: the form labels first (train.epochs, try.num_beams, evaluation.chrf), then locales/*/fields.json.
+FIELD_AREAS = ("fields", "train", "try", "evaluation", "word2vec")
+
+
+def field_label(key: str, lang: str = None) -> str:
+    """The name a person reads for a setting or metric key of a run record; the key itself when unknown."""
+    table = texts(lang or current_language())
+    return next((table[f"{area}.{key}"] for area in FIELD_AREAS if f"{area}.{key}" in table), str(key))
 
 
 class StudioError(Exception):
@@ -42,7 +99,7 @@ class StudioError(Exception):
         self.params = params
         super().__init__(text(key, **params))
 
-    def message(self, lang: str = DEFAULT_LANG) -> str:
+    def message(self, lang: str = None) -> str:
         return text(self.key, lang, **self.params)
 
 
@@ -55,7 +112,7 @@ class ValidationErrors(StudioError):
         self.params = {}
         Exception.__init__(self, self.message())
 
-    def message(self, lang: str = DEFAULT_LANG) -> str:
+    def message(self, lang: str = None) -> str:
         return "\n".join(f"・{e.message(lang)}" for e in self.errors)
 
 

@@ -23,6 +23,18 @@ from engine.core.messages import explain_os_error, text
 KINDS = ("train", "evaluate", "generate", "vectors")
 STATUSES = ("running", "finished", "stopped", "failed", "interrupted")
 DONE_STATUSES = ("finished", "stopped", "failed", "interrupted")
+
+
+def kind_label(kind: str) -> str:
+    """A run kind in the reader's words (train -> 訓練)."""
+    return text(f"logs.kind_{kind}") if kind in KINDS else str(kind)
+
+
+def status_label(status: str) -> str:
+    """A run status in the reader's words (stopped -> 停止)."""
+    return text(f"logs.status_{status}") if status in STATUSES else str(status)
+
+
 PRIVATE_FILE = "private.json"
 OWNER_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -205,7 +217,6 @@ def load_run(run_id: str) -> dict:
     if data.get("status") == "running" and _is_orphaned(data):
         data["status"] = "interrupted"
         data["ended"] = data.get("ended") or now_iso()
-        data["error"] = data.get("error") or "処理が途中で止まりました（プロセスの終了や再起動）。"
         write_json(folder / "run.json", data)
     return data
 

@@ -138,6 +138,8 @@ def distractor_quality(generated: str, expected: str, correct: str, outputs: lis
 
     correct_leak_rate   share of outputs that are a correct answer or one in disguise (いぬ, 子犬 for 犬). Lower is better.
     correct_validity    share of outputs that are real Japanese content words. Higher is better.
+                        (correct_leak_rate counts only outputs with text: NaN when every output is empty,
+                        which would otherwise read as a perfect 0.)
     correct_closeness   mean cosine (word vectors) of the valid, non-leaking outputs to the nearest answer; NaN when
                         none can be measured. Higher = more tempting.
     correct_diversity   distinct outputs / outputs, only when several were generated per input.
@@ -152,8 +154,9 @@ def distractor_quality(generated: str, expected: str, correct: str, outputs: lis
     usable = [o for o, leak, ok in zip(outputs, leaks, valid) if ok and not leak]
     cosines = [check.closeness(o, answers, vs) for o in usable] if vs else []
     cosines = [c for c in cosines if c is not None]
+    written = [leak for o, leak in zip(outputs, leaks) if o.strip()]  # an empty output leaks nothing, and says nothing
     values = {
-        "correct_leak_rate": round(sum(leaks) / len(outputs), 4),
+        "correct_leak_rate": round(sum(written) / len(written), 4) if written else float("nan"),
         "correct_validity": round(sum(valid) / len(outputs), 4),
         "correct_closeness": round(sum(cosines) / len(cosines), 4) if cosines else float("nan"),
     }

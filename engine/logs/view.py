@@ -6,24 +6,25 @@ matplotlib Figure.
 """
 import json
 import math
+import re
 from datetime import datetime
+from pathlib import PurePosixPath, PureWindowsPath
 
 import pandas as pd
 
 from engine.core import runs
 from engine.core.fonts import font_families
 from engine.core.jsonio import read_jsonl
-from engine.core.messages import StudioError, text
+from engine.core.messages import StudioError, field_label, text, texts
 
 # Fonts that can draw Japanese, best first; Debian's fonts-noto-cjk provides the first.
 
 
-def kind_label(kind: str) -> str:
-    return text(f"logs.kind_{kind}") if kind in runs.KINDS else str(kind)
-
-
-def status_label(status: str) -> str:
-    return text(f"logs.status_{status}") if status in runs.STATUSES else str(status)
+def error_text(record: dict) -> str:
+    """A run's error in words: its own, or for a run found interrupted, why it was marked so."""
+    if record.get("error"):
+        return record["error"]
+    return text("logs.interrupted_reason") if record.get("status") == "interrupted" else ""
 
 
 def check_run_id(run_id) -> str:
@@ -74,10 +75,22 @@ def format_value(value) -> str:
     return str(value)
 
 
+def shown_value(key: str, value) -> str:
+    """A setting or metric as a reader takes it: yes/no, a generation method's name, a file's name
+    without the server folder it was read from, a number to four digits."""
+    if isinstance(value, bool):
+        return text("logs.yes" if value else "logs.no")
+    if key == "method" and f"try.method_{value}" in texts():
+        return text(f"try.method_{value}")
+    if isinstance(value, str) and (value.startswith("/") or re.match(r"[A-Za-z]:\\", value)):
+        return PureWindowsPath(value).name if "\\" in value else PurePosixPath(value).name
+    return format_value(value)
+
+
 def metrics_summary(metrics: dict, limit: int = 3) -> str:
-    """A few numbers of a run for one table cell, e.g. 'eval_loss=1.23, chrf=45.6'."""
+    """A few numbers of a run for one table cell, e.g. '検証損失 1.23, chrF 45.6'."""
     numbers = [(k, v) for k, v in (metrics or {}).items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    return ", ".join(f"{k}={format_value(v)}" for k, v in numbers[:limit])
+    return ", ".join(f"{field_label(k)} {format_value(v)}" for k, v in numbers[:limit])
 
 
 def table_columns() -> list:
@@ -101,8 +114,8 @@ def runs_table(records: list) -> pd.DataFrame:
     rows = [
         [
             short_time(r.get("started", "")),
-            kind_label(r.get("kind", "")),
-            status_label(r.get("status", "")),
+            runs.kind_label(r.get("kind", "")),
+            runs.status_label(r.get("status", "")),
             r.get("name", ""),
             duration_text(r),
             metrics_summary(r.get("metrics")),
@@ -114,9 +127,9 @@ def runs_table(records: list) -> pd.DataFrame:
 
 
 def run_choice_label(record: dict) -> str:
-    parts = [short_time(record.get("started", "")), kind_label(record.get("kind", "")), record.get("name", "")]
+    parts = [short_time(record.get("started", "")), runs.kind_label(record.get("kind", "")), record.get("name", "")]
     label = " ".join(p for p in parts if p)
-    return f"{label} [{status_label(record.get('status', ''))}]"
+    return f"{label} [{runs.status_label(record.get('status', ''))}]"
 
 
 def trainer_log(run_id: str) -> list:

@@ -1,4 +1,6 @@
-"""The model card (README.md) of a model made here: Hub metadata plus a Japanese body.
+"""The model card (README.md) of a model made here: Hub metadata plus a body in the reader's
+language (the catalog renders it for each reader; the README written next to the weights is in the
+language of whoever trained them). Settings and metrics are named in words (core.messages.field_label).
 
 The same text is written next to the weights, shown in the catalog and pushed to the Hub, so it
 must never carry anything private: no local paths, no upload names, no tokens. Every value that
@@ -9,6 +11,8 @@ import math
 
 import yaml
 
+from engine.core.messages import field_label, text
+from engine.core.runs import status_label
 from engine.core.paths import BUNDLED_BASE
 
 # Settings that say where things lie on this machine, not how the model was trained.
@@ -51,8 +55,9 @@ def front_matter(meta: dict) -> dict:
 
 def _table(header: tuple, rows: list) -> list:
     if not rows:
-        return ["（記録なし）"]
-    return [f"| {header[0]} | {header[1]} |", "| --- | --- |", *[f"| {cell(k)} | {cell(v)} |" for k, v in rows]]
+        return [text("card.none")]
+    return [f"| {header[0]} | {header[1]} |", "| --- | --- |",
+            *[f"| {cell(field_label(k))} | {cell(v)} |" for k, v in rows]]
 
 
 def _settings_rows(settings: dict) -> list:
@@ -62,12 +67,13 @@ def _settings_rows(settings: dict) -> list:
 def _data_line(meta: dict) -> str:
     rows = meta.get("data_rows")
     if rows is None:
-        return "- 学習データ: なし（ベースモデルをそのまま保存）"
-    line = f"- 学習データ: {cell(rows)} 行"
+        return "- " + text("card.no_data")
+    line = "- " + text("card.data", rows=cell(rows))
     if meta.get("data_rows_train") is not None:
-        line += f"（訓練 {cell(meta['data_rows_train'])} 行・検証 {cell(meta.get('data_rows_validation', 0))} 行）"
+        line += text("card.data_split", train=cell(meta["data_rows_train"]),
+                     validation=cell(meta.get("data_rows_validation", 0)))
     if meta.get("data_sha256"):
-        line += f"、SHA-256 `{cell(str(meta['data_sha256'])[:12])}…`"
+        line += text("card.data_hash", hash=cell(str(meta["data_sha256"])[:12]))
     return line
 
 
@@ -75,20 +81,20 @@ def _evaluation_section(evaluations) -> list:
     """One small table per evaluation recorded in meta["evaluations"] (newest last)."""
     if not evaluations:
         return []
-    lines = ["## 評価", ""]
+    lines = [f"## {text('card.evaluations')}", ""]
     for number, record in enumerate(evaluations, start=1):
         if not isinstance(record, dict):
             continue
         when = record.get("date") or record.get("ended") or record.get("created") or ""
         data = record.get("data") or record.get("dataset") or record.get("file_name") or ""
-        title = " ".join(part for part in (f"評価 {number}", cell(when) if when else "", cell(data) if data else "") if part)
+        title = " ".join(part for part in (text("card.evaluation", number=number), cell(when) if when else "", cell(data) if data else "") if part)
         lines += [f"### {title}", ""]
         if record.get("rows") is not None:
-            lines += [f"- 評価データ: {cell(record['rows'])} 行", ""]
+            lines += ["- " + text("card.evaluation_rows", rows=cell(record["rows"])), ""]
         metrics = record.get("metrics")
         if not isinstance(metrics, dict):
             metrics = {k: v for k, v in record.items() if isinstance(v, (int, float)) and k != "rows"}
-        lines += [*_table(("指標", "値"), list(metrics.items())), ""]
+        lines += [*_table((text("card.metric"), text("card.value")), list(metrics.items())), ""]
     return lines
 
 
@@ -102,28 +108,28 @@ def render_body(meta: dict) -> str:
     lines = [
         f"# {name}",
         "",
-        "T5 Studio で作成した T5（text-to-text）モデルです。",
+        text("card.intro"),
         "",
-        f"- ベースモデル: {cell(base)}" + ("（ゼロから学習）" if base == "scratch" else "")
-        + ("（同梱。JMdict 由来のデータで学習しているため、このモデルも CC BY-SA 4.0 で共有します）" if base == BUNDLED_BASE else ""),
-        f"- 状態: {cell(meta.get('status', ''))}",
+        "- " + text("card.base", base=cell(base)) + (text("card.from_scratch") if base == "scratch" else "")
+        + (text("card.bundled") if base == BUNDLED_BASE else ""),
+        "- " + text("card.status", status=cell(status_label(meta.get("status", "")))),
         _data_line(meta),
-        f"- 作成日時: {cell(meta.get('ended') or meta.get('created') or '')}",
+        "- " + text("card.created", when=cell(meta.get("ended") or meta.get("created") or "")),
     ]
     if hub_url:
         lines.append(f"- Hugging Face Hub: [{cell(hub_url)}]({cell(hub_url)})")
     lines += [
         "",
-        "## ハイパーパラメータ",
+        f"## {text('card.hyperparameters')}",
         "",
-        *_table(("項目", "値"), _settings_rows(meta.get("settings") or {})),
+        *_table((text("card.item"), text("card.value")), _settings_rows(meta.get("settings") or {})),
         "",
-        "## 最終指標",
+        f"## {text('card.final_metrics')}",
         "",
-        *_table(("指標", "値"), list((meta.get("metrics") or {}).items())),
+        *_table((text("card.metric"), text("card.value")), list((meta.get("metrics") or {}).items())),
         "",
         *_evaluation_section(meta.get("evaluations")),
-        "## 使い方",
+        f"## {text('card.usage')}",
         "",
         "```python",
         "from transformers import AutoTokenizer, T5ForConditionalGeneration",

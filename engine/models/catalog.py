@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from engine.core.messages import StudioError, text
+from engine.core.messages import StudioError, current_language, text
 from engine.core.paths import BUNDLED_BASE, MODEL_CARDS_DIR
 from engine.models import store
 from engine.models.card import cell, render_body
@@ -213,9 +213,11 @@ def base_model_value(entry: CatalogEntry) -> str:
 
 
 def format_parameters(count) -> str:
-    """6,000万 / 2億2,000万 / 113億: the way Japanese readers count parameters."""
+    """6,000万 / 2億2,000万 / 113億: the way Japanese readers count parameters; 60M / 220M / 11.3B in English."""
     if not count:
         return "—"
+    if current_language() == "en":
+        return f"{count / 1e9:.3g}B" if count >= 1_000_000_000 else f"{count / 1e6:.3g}M"
     if count >= 100_000_000:
         oku, man = divmod(round(count / 10_000_000) * 10_000_000, 100_000_000)
         return f"{oku}億" + (f"{man // 10_000:,}万" if man else "")

@@ -82,42 +82,43 @@ class TrainConfig:
     def _check_numbers(self) -> list:
         errors = []
 
-        def bad(field_name, rule):
-            errors.append(StudioError("train.bad_number", label=text(f"train.{field_name}"), value=getattr(self, field_name), rule=rule))
+        def bad(field_name, rule, **bounds):
+            errors.append(StudioError("train.bad_number", label=text(f"train.{field_name}"),
+                                      value=getattr(self, field_name), rule=text(f"train.rule_{rule}", **bounds)))
 
         for name in ("epochs", "learning_rate", "warmup_ratio", "weight_decay", "validation_split", "label_smoothing"):
             if not isinstance(getattr(self, name), (int, float)) or not math.isfinite(getattr(self, name)):
-                bad(name, "有限の数")
+                bad(name, "finite")
         if errors:
             return errors
         if not 0 <= self.max_steps <= MAX_STEPS:
-            bad("max_steps", f"0 以上 {MAX_STEPS} 以下（0 はエポック数で決める）")
+            bad("max_steps", "max_steps", high=MAX_STEPS)
         # Epochs are ignored when max_steps is set, but a negative or huge value is still a typo to report.
         if self.epochs < 0 or self.epochs > 1000 or (self.max_steps == 0 and self.epochs == 0):
-            bad("epochs", "0 より大きく 1000 以下")
+            bad("epochs", "positive", high=1000)
         if not 0 < self.learning_rate <= 1:
-            bad("learning_rate", "0 より大きく 1 以下")
+            bad("learning_rate", "positive", high=1)
         if not 1 <= self.batch_size <= 1024:
-            bad("batch_size", "1 以上 1024 以下の整数")
+            bad("batch_size", "whole", low=1, high=1024)
         if not 1 <= self.grad_accum <= 1024:
-            bad("grad_accum", "1 以上 1024 以下の整数")
+            bad("grad_accum", "whole", low=1, high=1024)
         if not 0 <= self.warmup_ratio < 1:
-            bad("warmup_ratio", "0 以上 1 未満")
+            bad("warmup_ratio", "below", low=0, high=1)
         if not 0 <= self.weight_decay <= 1:
-            bad("weight_decay", "0 以上 1 以下")
+            bad("weight_decay", "between", low=0, high=1)
         for name in ("max_input_length", "max_target_length"):
             if not 1 <= getattr(self, name) <= 2048:
-                bad(name, "1 以上 2048 以下の整数")
+                bad(name, "whole", low=1, high=2048)
         if not 0 <= self.validation_split <= 0.5:
-            bad("validation_split", "0 以上 0.5 以下")
+            bad("validation_split", "between", low=0, high=0.5)
         if not 0 <= self.label_smoothing < 1:
-            bad("label_smoothing", "0 以上 1 未満")
+            bad("label_smoothing", "below", low=0, high=1)
         if not 0 <= self.early_stopping_patience <= 100:
-            bad("early_stopping_patience", "0 以上 100 以下の整数")
+            bad("early_stopping_patience", "whole", low=0, high=100)
         if self.eval_every < 0:
-            bad("eval_every", "0 以上の整数")
+            bad("eval_every", "whole_from", low=0)
         if not 0 <= self.seed < 2**32:
-            bad("seed", "0 以上 4294967295 以下の整数")
+            bad("seed", "whole", low=0, high=2**32 - 1)
         if self.early_stopping_patience and self.validation_split == 0:
             # Early stopping watches eval loss; without a validation split it would silently never fire.
             errors.append(StudioError("train.early_stopping_needs_validation"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from engine.core import runs
 from engine.core.jsonio import read_jsonl
-from engine.core.messages import StudioError
+from engine.core.messages import StudioError, current_language, speaking
 from engine.models import storage
 from engine.models.store import check_new_name
 from engine.train.config import TrainConfig
@@ -54,6 +54,7 @@ class TrainingJobs:
             self._current = job
             self._last_by_owner[owner] = job
         created = threading.Event()
+        language = current_language()  # the thread writes its messages in its starter's language
 
         def on_run(run):
             job.run = run
@@ -61,10 +62,11 @@ class TrainingJobs:
 
         def work():
             try:
-                job.outcome = train(config, owner=owner, stop_event=job.stop_event, on_run=on_run,
-                                    allow_paths=allow_paths)
+                with speaking(language):
+                    job.outcome = train(config, owner=owner, stop_event=job.stop_event, on_run=on_run,
+                                        allow_paths=allow_paths)
             except StudioError as exc:
-                job.error = exc.message()
+                job.error = exc.message(language)
             except Exception as exc:  # noqa: BLE001 - the run records the details; the user gets a line
                 job.error = f"{type(exc).__name__}: {exc}"
             finally:

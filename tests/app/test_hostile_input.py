@@ -47,7 +47,7 @@ BAD_FILES = {  # name -> (bytes, words the message must contain)
     "binary.csv": (bytes(range(256)) * 40, "文字コードを読み取れませんでした"),
     "png_renamed.csv": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 200, "文字コードを読み取れませんでした"),
     "long_cell.csv": (("Input,Output\n" + "a" * 5000 + ",x\n").encode(), "文字を超えるセル"),
-    "blank_cells.csv": ("Input,Output\ndog,\n,ねこ\n".encode(), "列が空の行があります"),
+    "blank_cells.csv": ("Input,Output\ndog,\n,ねこ\n".encode(), "列の入った行がありません"),
 }
 
 

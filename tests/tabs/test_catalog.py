@@ -42,7 +42,7 @@ def test_list_filter_and_show(home):
         card = client.predict("card:sonoisa/t5-base-english-japanese", api_name="/catalog_show")
         assert "byte fallback" in card and "sonoisa/t5-base-english-japanese" in card
         card = client.predict("mine:my-model", api_name="/catalog_show")
-        assert "my-model" in card and "train_loss" in card
+        assert "my-model" in card and "訓練損失" in card
         _, picker, card, _ = client.predict("ro", "all", "sonoisa", api_name="/catalog_list")
         assert card == text("catalog.no_entries")
         assert picker["choices"] == []

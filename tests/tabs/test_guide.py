@@ -36,8 +36,8 @@ ANCHOR = re.compile(r'<a id="([^"]+)"></a>')
 LINK = re.compile(r"\]\(#([^)]+)\)")
 
 
-def _anchors() -> list:
-    return [a for page in guide.PAGES for a in ANCHOR.findall(guide.read_page(page))]
+def _anchors(lang: str = "ja") -> list:
+    return [a for page in guide.PAGES for a in ANCHOR.findall(guide.read_page(page, lang))]
 
 
 @pytest.mark.parametrize("term", UI_TERMS)
@@ -71,11 +71,30 @@ def test_scheduler_entry_names_each_schedule():
         assert f"**{name}**" in entry
 
 
-def test_every_link_in_the_guide_resolves():
-    anchors = set(_anchors())
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_link_in_the_guide_resolves(lang):
+    anchors = set(_anchors(lang))
     for page in guide.PAGES:
-        for target in LINK.findall(guide.read_page(page)):
-            assert target in anchors, (page, target)
+        for target in LINK.findall(guide.read_page(page, lang)):
+            assert target in anchors, (lang, page, target)
+
+
+def test_the_english_guide_has_every_entry_and_section_of_the_japanese_one():
+    assert _anchors("en") == _anchors("ja")  # links from any tab land in either language
+    english = guide.term_names("en")
+    assert english["learning_rate"] == "Learning rate" and list(english) == list(guide.TERM_NAMES)
+    for page in guide.PAGES:  # English, with a few Japanese examples (いぬ and イヌ for 犬)
+        body = guide.read_page(page, "en")
+        assert len(re.findall(r"[ぁ-んァ-ン一-龥]", body)) < len(body) / 100, page
+
+
+def test_the_guide_and_its_links_follow_the_readers_language():
+    from engine.core.messages import speaking
+
+    with speaking("en"):
+        assert guide.glossary_link("learning_rate") == "[Learning rate](#learning_rate)"
+        assert "What kind of model T5 is" in guide.read_page("t5.md")
+    assert guide.glossary_link("learning_rate") == "[学習率（learning rate）](#learning_rate)"
 
 
 def test_explainer_covers_the_topics():

@@ -59,11 +59,12 @@ def test_logs_tab_lists_filters_and_shows_runs(home):
         assert (error.get("visible") is False) if isinstance(error, dict) else not error
         assert "&lt;b&gt;太字&lt;/b&gt;&#124;名前" in summary
         assert "<b>" not in summary
-        assert "| learning_rate | 0.0005 |" in settings
-        assert "| eval_loss | 0.35 |" in metrics
+        assert "| 学習率 | 0.0005 |" in settings and "learning_rate" not in settings
+        assert "| 検証損失 | 0.35 |" in metrics
         plot_value = plot["value"] if "value" in plot else plot
         assert plot_value["type"] == "matplotlib" and plot_value["plot"].startswith("data:image/")
-        assert "epoch 1 done" in log and "status: finished" in log
+        assert "epoch 1 done" in log and "状態: 完了" in log and "status:" not in log  # in words
+        assert f"{train.id}-log.txt" in {Path(f).name for f in files}  # the download keeps the file itself
         names = {Path(f).name: Path(f) for f in files}
         assert f"{train.id}-log.txt" in names
         curve_csv = names[f"{train.id}-curve.csv"].read_bytes()

@@ -38,7 +38,9 @@ def test_upload_train_and_find_the_model(client):
     assert result["status"] == "finished" and result["steps"] == 6
     assert "完了" in status and "ステップ 6 / 6" in status
     assert curve and curve["type"] == "matplotlib" and curve["plot"].startswith("data:image/")  # the live figure
-    assert "step" in log_tail
+    assert "ステップ 6" in log_tail and "step=" not in log_tail  # the log in words
+    assert log_tail.splitlines()[-1].endswith("状態: 完了") and len(log_tail.splitlines()) <= train.LOG_LINES
+    assert "モデル「tabmodel」を保存しました" in status  # where the model went, in a sentence
     assert "tabmodel" in store.model_names()
 
 

@@ -33,9 +33,24 @@ def test_mixed_line_endings_and_blank_lines():
 def test_ragged_rows_are_padded_and_reported():
     table = parse_table("Input,Output\ndog\ncat,猫,extra\n".encode())
     assert [key for key, _ in table.warnings] == ["csv.ragged_row", "csv.ragged_row"]
-    with pytest.raises(StudioError) as info:
-        select_columns(table, {})
-    assert "2" in info.value.message() and "空" in info.value.message()
+    frame = select_columns(table, {})  # the padded row has an empty Output: skipped, and said so
+    assert list(frame["Input"]) == ["cat"]
+    assert table.warnings[-1] == ("csv.skipped_blank", {"rows": "2", "count": 1})
+
+
+def test_rows_with_an_empty_cell_are_skipped_and_named_by_the_row_excel_shows():
+    """A teacher's list with a row still to fill in: the rest is used. Row numbers count blank lines
+    and the lines inside a quoted cell, as a spreadsheet numbers its rows."""
+    data = "Input,Output\n\ndog,猫\n\n\n,犬\n\"two\nlines\",鳥\ncat,\nbird,鳥\n".encode()
+    table = parse_table(data)
+    assert table.lines == [3, 6, 7, 9, 10]
+    frame = select_columns(table, {})
+    assert list(frame["Input"]) == ["dog", "two\nlines", "bird"]
+    key, params = table.warnings[-1]
+    assert key == "csv.skipped_blank" and params == {"rows": "6, 9", "count": 2}
+    with pytest.raises(StudioError) as info:  # nothing left to use: refused, with the rows named
+        select_columns(parse_table("Input,Output\n,猫\n\ndog,\n".encode()), {})
+    assert "2, 4" in info.value.message()
 
 
 @pytest.mark.parametrize("data, key", [

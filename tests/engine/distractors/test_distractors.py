@@ -204,7 +204,7 @@ def test_try_tab_distractor_api(client, stored_model, tmp_path):
     assert table["headers"] == ["順位", "誤答選択肢", "もっともらしさ", "出所"]
     words = [row[1] for row in table["data"]]
     assert len(words) == 5 and len(set(words)) == 5 and "犬" not in words
-    assert all("vectors" in row[3] for row in table["data"])
+    assert {row[3] for row in table["data"]} <= {"単語ベクトル", "同じ漢字で終わる語", "辞書"}  # words, not keys
     assert "子犬" in notes and "もっともらしさ" in notes
     table, _ = client.predict("cat", "ねこ", 3, stored_model, api_name="/distractors")
     assert len(table["data"]) == 3
@@ -213,7 +213,7 @@ def test_try_tab_distractor_api(client, stored_model, tmp_path):
     source = tmp_path / "words.csv"
     source.write_text("Input,Correct\ndog,犬\n=cmd,猫\n", encoding="utf-8")
     summary, batch, download = client.predict(handle_file(str(source)), 2, "", api_name="/distractors_csv")
-    assert "2 行" in summary and batch["headers"][:4] == ["Input", "Correct", "distractor_1", "distractor_2"]
+    assert "2 行" in summary and batch["headers"][:4] == ["英単語", "正しい訳", "誤答 1", "誤答 2"]
     frame = pd.read_csv(download, encoding="utf-8-sig", dtype=str)
     assert list(frame["Input"]) == ["dog", "'=cmd"]  # formula escaped for Excel
 

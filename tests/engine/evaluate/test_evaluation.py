@@ -123,6 +123,12 @@ def test_distractor_metrics_on_hand_made_rows(chive_home):
     assert several.loc[0, "correct_diversity"] == 0.75 and several.loc[0, "outputs"] == "猫 | 猫 | イヌ | の"
 
 
+def test_a_model_that_writes_nothing_has_no_leak_rate_rather_than_a_perfect_one(chive_home):
+    rows = score_rows(["dog", "cat"], ["猫", "犬"], ["", ""], correct=["犬", "猫"])
+    assert rows["correct_leak_rate"].isna().all() and list(rows["correct_validity"]) == [0.0, 0.0]
+    assert aggregate(rows)["correct_leak_rate"] is None  # shown as "—" with a note, not as 0
+
+
 def test_a_model_that_writes_nothing_usable_is_named_with_the_way_out(home, tmp_path):
     """An untrained scratch model writes empty strings or broken bytes: junk is dropped, and the
     result says so in Japanese, pointing to the default recipe instead of scoring nothing quietly."""

@@ -86,7 +86,7 @@ def test_a_killed_run_shows_as_interrupted(home):
     assert record["id"] == run_id
     assert record["status"] == "interrupted"
     assert record["ended"]
-    assert "途中で止まりました" in record["error"]
+    assert "途中で止まりました" in view.error_text(record)  # said when shown, in the reader's language
     # Saved so, not only shown so.
     on_disk = json.loads((runs.run_folder(run_id) / "run.json").read_text(encoding="utf-8"))
     assert on_disk["status"] == "interrupted"
@@ -114,7 +114,7 @@ def test_table_has_japanese_labels_and_the_id_last(home):
     assert row["種類"] == "単語ベクトル訓練"
     assert row["状態"] == "失敗"
     evaluation = table[table["実行 ID"] == made["evaluate"]].iloc[0]
-    assert "chrf=41.5" in evaluation["主な指標"]
+    assert "chrF 41.5" in evaluation["主な指標"]  # a metric's name, not its key
 
 
 def test_failed_run_keeps_japanese_message_and_traceback(home):

@@ -169,7 +169,7 @@ def test_own_models_are_listed_with_their_cards(home):
     entry = catalog.find_entry("mine:my-model", entries)
     assert catalog.base_model_value(entry) == "my-model"
     page = catalog.render_entry(entry)
-    assert "my-model" in page and "train_loss" in page
+    assert "my-model" in page and "訓練損失" in page and "train_loss" not in page  # metrics named in words
     store.update_meta("my-model", hub_url="https://huggingface.co/someone/my-model")
     page = catalog.render_entry(catalog.find_entry("mine:my-model"))
     assert "https://huggingface.co/someone/my-model" in page
@@ -223,7 +223,7 @@ def test_model_card_has_metadata_metrics_evaluations_and_no_private_paths():
     assert front["base_model"] == "retrieva-jp/t5-small-long"
     assert front["library_name"] == "transformers" and "ja" in front["language"]
     assert "/secret/uploads" not in card and "words.csv" not in card
-    for fragment in ("learning_rate", "0.0003", "train_loss", "0.1235", "chrf", "41.2", "108", "2025-02-04",
+    for fragment in ("| 学習率 | 0.0003 |", "訓練損失", "0.1235", "chrF", "41.2", "108", "2025-02-04",
                      "https://huggingface.co/teacher/quiz-model", 'from_pretrained("teacher/quiz-model")'):
         assert fragment in card, fragment
     assert "<b>" not in card and "&lt;b&gt;" in card  # user text is escaped

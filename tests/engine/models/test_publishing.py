@@ -96,7 +96,7 @@ def test_push_creates_private_repo_and_sends_model_files(fake_api, model):
     assert not set(upload["files"]) & set(NEVER_SENT)
     readme = upload["files"]["README.md"].decode("utf-8")
     assert readme.startswith("---\n") and "library_name: transformers" in readme
-    assert "train_loss" in readme and "https://huggingface.co/teacher/quiz-model" in readme
+    assert "訓練損失" in readme and "https://huggingface.co/teacher/quiz-model" in readme
     # Every Hub call got the user's token explicitly.
     assert all(kwargs.get("token") == FAKE_TOKEN for _, kwargs in fake_api.calls)
 
