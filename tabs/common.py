@@ -1,6 +1,7 @@
 """What every tab shares: translated labels, error display, per-session upload folders."""
 import functools
 import html
+import json
 import logging
 import re
 import secrets
@@ -196,6 +197,32 @@ def remember_owner(owner, request: gr.Request) -> str:
     return key
 
 
+# gradio 6 titles every toast with its type in English ("Error", "Warning", "Info") whatever title
+# gr.Error is given; this rewrites the title in the page's language (the rule of language_of).
+_TOAST_TITLES_JS = """
+() => {
+  const titles = %s;
+  const lang = (navigator.languages || [navigator.language]).map((l) => l.slice(0, 2).toLowerCase())
+    .find((l) => l in titles) || "ja";
+  const fix = () => document.querySelectorAll(".toast-title").forEach((el) => {
+    const kind = ["error", "warning", "info"].find((k) => el.classList.contains(k));
+    const node = el.firstChild;
+    if (kind && node && node.nodeType === 3 && node.textContent.trim() !== titles[lang][kind]) {
+      node.textContent = titles[lang][kind] + " ";
+    }
+  });
+  new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
+  return [];
+}
+"""
+
+
+def toast_titles_js() -> str:
+    titles = {lang: {kind: text(f"common.{kind}_title", lang) for kind in ("error", "warning", "info")}
+              for lang in LANGUAGES}
+    return _TOAST_TITLES_JS % json.dumps(titles, ensure_ascii=False)
+
+
 @dataclass
 class Page:
     """What a tab needs from the page it is built in, handed to every create_tab: the Blocks (for
@@ -214,6 +241,7 @@ class Page:
         Call it outside gr.Tabs (a component inside the tab strip would count as a tab)."""
         owner = gr.BrowserState(None, storage_key=OWNER_STORAGE_KEY)
         demo.load(remember_owner, [owner], [owner], api_name=False, queue=False)
+        demo.load(None, None, None, js=toast_titles_js())
         return cls(demo, owner, models=gr.State(0))
 
     def on_models(self, fn, inputs, outputs) -> None:

@@ -14,6 +14,7 @@ from engine.core.csvdata import write_download
 from engine.core.messages import StudioError, field_label, text
 from engine.core.paths import public_mode
 from engine.logs import view
+from engine.logs.compare import MAX_RUNS, compare_runs, comparison_figure
 from engine.logs.lines import readable_log
 from engine.models import store
 from tabs.common import Page, escape, guarded, owner_key, result_file, t
@@ -66,11 +67,22 @@ def create_tab(page: Page) -> None:
         delete = gr.Button(t("logs.delete_model"), variant="stop", size="sm", scale=0, min_width=200)
         deleted = gr.Markdown()
     timer = gr.Timer(ACTIVITY_SECONDS)
+    with gr.Accordion(t("logs.compare_title"), open=False):
+        compare_ids = gr.Dropdown(choices=[], value=[], multiselect=True, max_choices=MAX_RUNS, allow_custom_value=True,
+                                  label=t("logs.compare_runs"), info=t("logs.compare_info"))
+        compare = gr.Button(t("logs.compare_button"), variant="secondary")
+        compare_note = gr.Markdown()
+        compare_plot = gr.Plot(label=t("logs.compare_plot"), visible=False)
+        compare_table = gr.Dataframe(label=t("logs.compare_table"), interactive=False, wrap=True, datatype="str")
 
     listing = dict(fn=list_runs, inputs=[kind, status, mine], outputs=[table, run_id, activity])
     refresh.click(api_name="list_runs", **listing)
     gr.on([kind.change, status.change, mine.change], api_name=False, **listing)
     page.on_models(listing["fn"], listing["inputs"], listing["outputs"])  # a training just ended is listed
+    choosing = dict(fn=compare_choices, inputs=[kind, status, mine], outputs=[compare_ids])
+    gr.on([refresh.click, kind.change, status.change, mine.change], api_name=False, **choosing)
+    page.on_models(choosing["fn"], choosing["inputs"], choosing["outputs"])
+    compare.click(compare_selected, [compare_ids], [compare_note, compare_plot, compare_table], api_name="compare_runs")
     table.select(pick_row, None, run_id, api_name=False)
     run_id.change(
         show_run, run_id, [error, detail_box, detail, summary, metrics, settings, plot, no_curve, log_text, files], api_name="show_run"
@@ -88,6 +100,25 @@ def list_runs(kind: str, status: str, mine: bool, request: gr.Request = None):
     records = view.list_records(kind, status, owner)
     choices = [(view.run_choice_label(r), r["id"]) for r in records]
     return view.runs_table(records), gr.update(choices=choices), activity_text()
+
+
+@guarded
+def compare_choices(kind: str, status: str, mine: bool, request: gr.Request = None):
+    """Inputs: the filters / Outputs: the runs that can be compared (what the table lists)."""
+    owner = owner_key(None, request) if mine or public_mode() else None
+    return gr.update(choices=[(view.run_choice_label(r), r["id"]) for r in view.list_records(kind, status, owner)])
+
+
+@guarded
+def compare_selected(run_ids: list, request: gr.Request = None):
+    """Inputs: run ids / Outputs: a note (which run is best), the curves on one chart, the settings that differ."""
+    owner = owner_key(None, request) if public_mode() else None  # strangers' runs stay unknown to each other
+    found = compare_runs(run_ids, owner=owner)
+    notes = [text("logs.compare_best", name=escape(found["best"])) if found["best"] else text("logs.compare_no_eval")]
+    if found["differences"].empty:
+        notes.append(text("logs.compare_same"))
+    figure = comparison_figure(found["curves"])
+    return "\n\n".join(notes), gr.update(value=figure, visible=figure is not None), found["differences"]
 
 
 def pick_row(evt: gr.SelectData):

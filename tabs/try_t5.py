@@ -39,7 +39,7 @@ def settings_widgets(prefix: str = "try") -> list:
     """
     defaults = GenerationSettings()
     method = gr.Radio(label=t("try.method"), info=t("try.method_info"), value=defaults.method,
-                      choices=[(text(f"try.method_{m}"), m) for m in METHODS])
+                      choices=[(t(f"try.method_{m}"), m) for m in METHODS])
     widgets = [method]
     with gr.Row():
         for field in SETTING_FIELDS[:4]:

@@ -2,6 +2,7 @@
 
     python -m engine.logs [--kind train] [--status failed]   # lists runs
     python -m engine.logs --run ID --plot curve.png          # one run, and its curve
+    python -m engine.logs --compare ID ID [...] --plot c.png # runs side by side: settings that differ
 """
 import argparse
 import json
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from engine.core import runs
 from engine.core.messages import StudioError
+from engine.logs.compare import compare_runs, comparison_figure
 from engine.logs.view import list_records, loss_figure, run_details
 
 
@@ -18,7 +20,8 @@ def main(argv=None) -> int:
     parser.add_argument("--kind", choices=("all",) + runs.KINDS, default="all")
     parser.add_argument("--status", choices=("all",) + runs.STATUSES, default="all")
     parser.add_argument("--run", help="one run id: print its record, and with --plot save its curve")
-    parser.add_argument("--plot", type=Path, help="PNG path for the loss curve of --run")
+    parser.add_argument("--compare", nargs="+", metavar="ID", help="two or more run ids to compare")
+    parser.add_argument("--plot", type=Path, help="PNG path for the loss curve of --run or --compare")
     args = parser.parse_args(argv)
     try:
         result = _cli_result(args)
@@ -31,6 +34,8 @@ def main(argv=None) -> int:
 
 
 def _cli_result(args) -> dict:
+    if args.compare:
+        return _comparison(args.compare, args.plot)
     if args.run:
         details = run_details(args.run)
         result = {"run": details["record"], "curve_points": len(details["curve"])}
@@ -42,6 +47,19 @@ def _cli_result(args) -> dict:
     else:
         records = list_records(args.kind, args.status)
         result = {"runs": [{k: r.get(k) for k in ("id", "kind", "status", "name", "started", "ended")} for r in records]}
+    return result
+
+
+def _comparison(run_ids: list, plot: Path = None) -> dict:
+    found = compare_runs(run_ids)
+    table = found["differences"]
+    result = {"runs": [r["id"] for r in found["runs"]], "best": found["best"],
+              "differences": table.to_dict(orient="records")}
+    print(table.to_string(index=False) if not table.empty else "(same settings)", file=sys.stderr)
+    figure = comparison_figure(found["curves"]) if plot else None
+    if figure is not None:
+        figure.savefig(plot)
+        result["plot"] = str(plot)
     return result
 
 

@@ -4,17 +4,17 @@ A card is Markdown with YAML front matter. The front matter describes a model or
 (organisation, languages, license, task, tokenizer, links) and lists each Hub id under `models:`,
 where an entry may override any family field. One catalog entry is made per model id, all
 sharing the family's body text. A card that cannot be read becomes an entry that carries the
-error, so one broken file never hides the rest of the catalog.
+error, so one broken file never hides the rest of the catalog. An English reader gets the card's
+words from model_cards/en/ (engine.models.cardfile).
 """
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from engine.core.messages import StudioError, current_language, text
 from engine.core.paths import BUNDLED_BASE, MODEL_CARDS_DIR
 from engine.models import store
 from engine.models.card import cell, render_body
+from engine.models.cardfile import check_model, split_front_matter, translated
 
 SIZES = ("small", "base", "large", "xl", "xxl")
 MINE = "mine"  # organisation of the user's own models
@@ -50,47 +50,13 @@ class CatalogEntry:
         return f"{self.source}:{self.id}"
 
 
-def split_front_matter(source: str) -> tuple:
-    """(front matter dict, body) of a card; raises ValueError when the front matter is missing or bad."""
-    lines = source.lstrip("\ufeff").splitlines()
-    if not lines or lines[0].strip() != "---":
-        raise ValueError(text("catalog.err_no_front_matter"))
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        raise ValueError(text("catalog.err_unclosed_front_matter")) from None
-    try:
-        front = yaml.safe_load("\n".join(lines[1:end]))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{mark.line + 2}" if mark is not None else "?"
-        raise ValueError(text("catalog.err_yaml", line=where)) from None
-    if not isinstance(front, dict):
-        raise ValueError(text("catalog.err_not_mapping"))
-    return front, "\n".join(lines[end + 1:]).strip() + "\n"
-
-
-def _check_model(item, number: int) -> dict:
-    if isinstance(item, str):
-        item = {"id": item}
-    if not isinstance(item, dict) or not str(item.get("id") or "").strip():
-        raise ValueError(text("catalog.err_model_id", number=number))
-    size = item.get("size")
-    if size not in (None, "") and size not in SIZES:
-        raise ValueError(text("catalog.err_size", id=item["id"], size=size, sizes=", ".join(SIZES)))
-    params = item.get("parameters")
-    if params is not None and (isinstance(params, bool) or not isinstance(params, int) or params <= 0):
-        raise ValueError(text("catalog.err_parameters", id=item["id"]))
-    return item
-
-
 def entries_from_card(path: Path) -> list:
     """The entries one card file describes; raises ValueError with a readable reason."""
     try:
         source = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ValueError(text("catalog.err_encoding")) from None
-    front, body = split_front_matter(source)
+    front, body = translated(*split_front_matter(source), path)
     missing = [name for name in REQUIRED_FIELDS if not front.get(name)]
     if missing:
         raise ValueError(text("catalog.err_missing", fields=", ".join(missing)))
@@ -99,7 +65,7 @@ def entries_from_card(path: Path) -> list:
         raise ValueError(text("catalog.err_models_list"))
     entries = []
     for number, item in enumerate(models, start=1):
-        item = _check_model(item, number)
+        item = check_model(item, number, SIZES)
         merged = {**front, **item}
         languages = merged.get("languages") or []
         entries.append(CatalogEntry(

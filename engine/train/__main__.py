@@ -27,7 +27,8 @@ class PrintProgress(TrainerCallback):
             print(f"step {state.global_step}/{state.max_steps} epoch {state.epoch or 0:.2f} {shown}", flush=True)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(run_flags: bool = True) -> argparse.ArgumentParser:
+    """Every TrainConfig field as a flag; run_flags adds --resume and --stop (one training's own)."""
     parser = argparse.ArgumentParser(prog="python -m engine.train", description="Fine-tune a T5 model on a CSV.")
     for item in fields(TrainConfig):
         flag = "--" + FLAG_NAMES.get(item.name, item.name).replace("_", "-")
@@ -38,8 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         kind = {"int": int, "float": float, "str": str}.get(getattr(item.type, "__name__", item.type), str)
         default = item.default if item.default is not MISSING else None
         parser.add_argument(flag, dest=item.name, type=kind, default=default, help=f"{help_text} (default: {default})")
-    parser.add_argument("--resume", metavar="RUN_ID", help="resume an interrupted run from its last complete checkpoint")
-    parser.add_argument("--stop", metavar="RUN_ID", help="ask a running training to stop at its next step, then exit")
+    if run_flags:
+        parser.add_argument("--resume", metavar="RUN_ID", help="resume an interrupted run from its last complete checkpoint")
+        parser.add_argument("--stop", metavar="RUN_ID", help="ask a running training to stop at its next step, then exit")
     return parser
 
 

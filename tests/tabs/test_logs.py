@@ -100,3 +100,20 @@ def test_an_unexpected_exception_is_introduced_in_japanese(home):
     assert rest.startswith("予期しないエラーで止まりました")
     assert "FloatingPointError: loss became &lt;nan&gt;" in rest
     assert "Traceback" in detail
+
+
+def test_two_runs_compared_in_the_logs_tab(home):
+    first = runs.start_run("train", "first", settings={"learning_rate": 3e-4, "batch_size": 16})
+    second = runs.start_run("train", "second", settings={"learning_rate": 1e-3, "batch_size": 16})
+    for run, last in ((first, 2.0), (second, 1.2)):
+        for step in (5, 10):
+            append_jsonl(run.trainer_log_path, {"step": step, "loss": 3.0 / step, "eval_loss": last + 1 / step})
+        run.finish("finished")
+    with served(single_tab_blocks(logs)) as (_, client):
+        note, plot, table = client.predict([first.id, second.id], api_name="/compare_runs")
+        assert "second" in note and table["headers"] == ["項目", "first", "second"]
+        assert table["data"] == [["学習率", "0.0003", "0.001"]]  # the same batch size is not listed
+        plot_value = plot["value"] if "value" in plot else plot
+        assert plot_value["type"] == "matplotlib"
+        with pytest.raises(Exception, match="2 つ以上"):
+            client.predict([first.id], api_name="/compare_runs")

@@ -235,3 +235,23 @@ def test_model_card_for_scratch_and_legacy_ids():
     assert front["base_model"] == "google-t5/t5-small"
     body = render_body({"name": "a|b", "settings": {"x": "1|2"}})
     assert "a\\|b" in body and "1\\|2" in body
+
+
+def test_every_card_reads_in_english_for_an_english_reader():
+    """model_cards/en/ holds each card's words in English; the facts stay in the Japanese card."""
+    import re
+
+    from engine.core.messages import speaking
+    from engine.models.cardfile import split_front_matter
+
+    japanese_cards = sorted(MODEL_CARDS_DIR.glob("*.md"))
+    assert sorted(p.name for p in (MODEL_CARDS_DIR / "en").glob("*.md")) == [p.name for p in japanese_cards]
+    for path in japanese_cards:
+        words, _ = split_front_matter((MODEL_CARDS_DIR / "en" / path.name).read_text(encoding="utf-8"))
+        facts, _ = split_front_matter(path.read_text(encoding="utf-8"))
+        assert "models" not in words and len(words.get("links", [])) == len(facts.get("links", [])), path.name
+    with speaking("en"):
+        for entry in catalog.card_entries():
+            shown = catalog.render_entry(entry)
+            assert len(re.findall(r"[ぁ-んァ-ン]", shown)) < 20, entry.id  # a Japanese example or two at most
+    assert re.search(r"[ぁ-ん]", catalog.render_entry(catalog.card_entries()[0]))  # Japanese by default
