@@ -167,7 +167,7 @@ def test_logs_show_a_runs_loss_curve_and_this_browsers_own_runs(trained, page, t
     curve = page.locator(".block", has=page.get_by_text("損失曲線", exact=True)).last
     curve.locator("img, svg, canvas").first.wait_for()
     page.wait_for_function(  # the text log, ending with the run's status
-        "() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('status: finished'))")
+        "() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('状態: 完了'))")
 
     # "Only this browser": its own batch stays, the training started from Python goes.
     grid = page.get_by_role("grid", name="実行の一覧")
