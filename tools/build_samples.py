@@ -661,16 +661,22 @@ def kana_spellings(entries: dict) -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
+def sense_positions(db) -> dict:
+    """Sense id -> (its entry, the sense's index in that entry), from the Sense table."""
+    where = {}
+    counts = collections.Counter()
+    for idseq, sid in db.execute("SELECT idseq, ID FROM Sense ORDER BY ID"):
+        where[sid] = (idseq, counts[idseq])
+        counts[idseq] += 1
+    return where
+
+
 def related_words(path: str, entries: dict) -> list[tuple[str, str]]:
     """(Japanese form, related words) from the antonyms, then the cross-references, of the first
     senses of JMdict entries with any priority tag (暑い: 寒い; 兄: 弟): dictionary neighbours that
     distractor mode offers beside the vectors' (its leak rules still apply to them)."""
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    where = {}  # sense id -> (entry, index of the sense in its entry)
-    counts = collections.Counter()
-    for idseq, sid in db.execute("SELECT idseq, ID FROM Sense ORDER BY ID"):
-        where[sid] = (idseq, counts[idseq])
-        counts[idseq] += 1
+    where = sense_positions(db)
     links = collections.defaultdict(list)
     for kind, table in enumerate(("antonym", "xref")):
         for sid, text in db.execute(f"SELECT sid, text FROM {table} ORDER BY rowid"):
@@ -702,11 +708,7 @@ def kinds(path: str, dic: "Dictionary") -> list[tuple[str, str]]:
     or that the vectors can propose. Distractor mode keeps these words below the others when the
     kind is the quiz word (パグ, "variety of dog", is not a wrong answer for "dog")."""
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    sense_of = {}
-    counts = collections.Counter()
-    for idseq, sid in db.execute("SELECT idseq, ID FROM Sense ORDER BY ID"):
-        sense_of[sid] = (idseq, counts[idseq])
-        counts[idseq] += 1
+    sense_of = sense_positions(db)
     by_entry = collections.defaultdict(set)
     for sid, gloss in db.execute("SELECT sid, text FROM SenseGloss WHERE lang = 'eng' ORDER BY rowid"):
         idseq, index = sense_of[sid]
