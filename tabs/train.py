@@ -50,7 +50,8 @@ def create_tab(page: Page) -> gr.Dropdown:
             summary = gr.Markdown()
             preview = gr.Dataframe(label=t("train.preview"), interactive=False, max_height=260)
         with gr.Column(scale=1):
-            name = gr.Textbox(label=t("train.name"), info=t("train.name_info"), value=_suggest_name())
+            built_name = _suggest_name()
+            name = gr.Textbox(label=t("train.name"), info=t("train.name_info"), value=built_name)
             base = gr.Dropdown(label=t("train.base"), info=t("train.base_info"), choices=base_choices(),
                                value=defaults.base, allow_custom_value=True)
             size = gr.Radio(label=t("train.size"), info=t("train.size_info"), choices=list(SIZES), value=defaults.size)
@@ -99,8 +100,10 @@ def create_tab(page: Page) -> gr.Dropdown:
     stop.click(stop_training, [owner], [status], api_name="stop", concurrency_limit=None)
     page.demo.load(watch, [owner], watch_outputs, api_name="watch", concurrency_limit=None)
     page.on_models(lambda: gr.update(choices=base_choices()), None, [base])
-    # A fresh name per page: one chosen when the server started would already exist after the first training.
-    page.demo.load(_suggest_name, None, [name], api_name=False, queue=False)
+    # A fresh name per page: one chosen when the server started would already exist after the first
+    # training. A name the visitor typed before this lands is kept.
+    page.demo.load(lambda typed: _suggest_name() if typed in ("", built_name) else gr.skip(), [name], [name],
+                   api_name=False, queue=False)
     return base  # the Catalog's "use as base model" fills it
 
 
