@@ -1,4 +1,5 @@
 """訓練 (Train) tab: upload a CSV, choose a base model and hyperparameters, train with live progress."""
+import json
 import secrets
 import shutil
 import time
@@ -101,9 +102,9 @@ def create_tab(page: Page) -> gr.Dropdown:
     page.demo.load(watch, [owner], watch_outputs, api_name="watch", concurrency_limit=None)
     page.on_models(lambda: gr.update(choices=base_choices()), None, [base])
     # A fresh name per page: one chosen when the server started would already exist after the first
-    # training. A name the visitor typed before this lands is kept.
-    page.demo.load(lambda typed: _suggest_name() if typed in ("", built_name) else gr.skip(), [name], [name],
-                   api_name=False, queue=False)
+    # training. Made in the browser, as the page mounts: a name from the server could land after the
+    # visitor has typed one and replace it.
+    page.demo.load(None, [name], [name], js=fresh_name_js(built_name))
     return base  # the Catalog's "use as base model" fills it
 
 
@@ -115,6 +116,15 @@ def glossary_links() -> str:
 
 def _suggest_name() -> str:
     return f"model-{time.strftime('%Y%m%d')}-{secrets.token_hex(2)}"
+
+
+def fresh_name_js(built: str) -> str:
+    """A browser function: the name box's value, or a new model-YYYYMMDD-xxxx (as _suggest_name makes)
+    while it still holds the name the page was built with."""
+    return ("(typed) => { if (typed && typed !== %s) return typed;"
+            " const d = new Date(), pad = (n) => String(n).padStart(2, '0');"
+            " const hex = Array.from(crypto.getRandomValues(new Uint8Array(2)), (b) => b.toString(16).padStart(2, '0')).join('');"
+            " return `model-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${hex}`; }") % json.dumps(built)
 
 
 # Data -----------------------------------------------------------------------------------------
