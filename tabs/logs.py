@@ -134,7 +134,7 @@ def activity_text() -> str:
     lines = [f"**{escape(text('logs.activity_some', count=len(running)))}**"]
     for record in running[:5]:
         lines.append(
-            f"- {escape(runs.kind_label(record['kind']))} {escape(record.get('name', ''))} "
+            f"- {escape(runs.label(record['kind']))} {escape(record.get('name', ''))} "
             f"（{escape(view.duration_text(record))}）"
         )
     return "\n".join(lines)
@@ -210,8 +210,8 @@ def _record_markdown(record: dict) -> tuple:
     """(summary, metrics, settings) as three markdown tables, user text escaped."""
     head = {
         text("logs.id"): record.get("id", ""),
-        text("logs.kind"): runs.kind_label(record.get("kind", "")),
-        text("logs.status"): runs.status_label(record.get("status", "")),
+        text("logs.kind"): runs.label(record.get("kind", "")),
+        text("logs.status"): runs.label(record.get("status", "")),
         text("logs.name"): record.get("name", ""),
         text("logs.started"): view.short_time(record.get("started", "")),
         text("logs.ended"): view.short_time(record.get("ended", "")),

@@ -1,7 +1,7 @@
 """Hyperparameter search: a grid or random search over a small table of values (learning rate,
 batch size, epochs, size), each combination one training recorded as its own run, the best chosen
-by validation loss. Optuna samples the combinations (GridSampler / RandomSampler); the trainings are
-the ordinary engine.train ones, one after another.
+by validation loss. Optuna's GridSampler orders the combinations; the trainings are the ordinary
+engine.train ones: one after another from the CLI, in the app's queue from the Train tab.
 
     python -m engine.train.search --csv FILE --name quiz --grid learning_rate=1e-4,3e-4 --grid batch_size=8,16
     python -m engine.train.search ... --random 6        # 6 of the combinations, drawn without repeats
@@ -12,8 +12,8 @@ as model "<name>-<k>"; every name is checked before the first training starts. T
 is one JSON object, as with every CLI here.
 """
 import json
-import sys
 import math
+import sys
 from dataclasses import dataclass, field, replace
 
 from engine.core.messages import StudioError, finite_number, text
@@ -67,35 +67,52 @@ def plan(grid: dict, random_trials: int = 0) -> int:
     return count
 
 
-def search(base: TrainConfig, grid: dict, random_trials: int = 0, owner: str = "", on_trial=None,
-           stop_event=None) -> SearchResult:
-    """Train every combination (or `random_trials` drawn ones) and report them, best first.
-
-    on_trial: optional callable(done, total, trial_dict) after each training."""
+def points(grid: dict, random_trials: int = 0, seed: int = 42) -> list:
+    """The combinations a search trains, in the order it trains them: asked of optuna's GridSampler
+    (every point once, in a seeded random order), all of them or the first `random_trials`."""
     import optuna
 
-    count = plan(grid, random_trials)
-    names = [f"{base.name}-{k}" for k in range(1, count + 1)]
-    for name in names:
-        check_new_name(name)  # before the first training: a clash found at trial 3 would waste two
-    replace(base, name=names[0], **{key: values[0] for key, values in grid.items()}).check()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.GridSampler(grid, seed=base.seed))
+    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.GridSampler(grid, seed=seed))
+    space = {key: optuna.distributions.CategoricalDistribution(values) for key, values in grid.items()}
+    return [study.ask(space).params for _ in range(plan(grid, random_trials))]
+
+
+def configs(base: TrainConfig, grid: dict, random_trials: int = 0) -> list:
+    """One TrainConfig per point, named "<name>-<k>", every one checked before anything trains
+    (a clash found at the third training would waste the first two)."""
+    found = [replace(base, name=f"{base.name}-{k}", **values)
+             for k, values in enumerate(points(grid, random_trials, base.seed), start=1)]
+    for config in found:
+        config.check()
+        check_new_name(config.name)
+    return found
+
+
+def search(base: TrainConfig, grid: dict, random_trials: int = 0, owner: str = "", on_trial=None,
+           stop_event=None) -> SearchResult:
+    """Train the points one after another here (the CLI; the app puts them in its queue instead)
+    and report them, best first. on_trial: optional callable(done, total, trial_dict) after each."""
+    planned = configs(base, grid, random_trials)
     result = SearchResult()
-
-    def objective(trial):
-        values = {key: trial.suggest_categorical(key, choices) for key, choices in grid.items()}
-        outcome = train(replace(base, name=names[trial.number], **values), owner=owner, stop_event=stop_event)
-        loss = outcome.metrics.get("eval_loss")
-        result.trials.append({"trial": trial.number + 1, "name": outcome.name, "run_id": outcome.run_id,
-                              "status": outcome.status, **values, "eval_loss": loss})
-        if on_trial:
-            on_trial(len(result.trials), count, result.trials[-1])
+    for number, config in enumerate(planned, start=1):
         if stop_event is not None and stop_event.is_set():
-            study.stop()
-        return loss if loss is not None else math.inf
+            break
+        outcome = train(config, owner=owner, stop_event=stop_event)
+        result.trials.append(trial_row(number, config, grid, outcome.run_id, outcome.status,
+                                       outcome.metrics.get("eval_loss")))
+        if on_trial:
+            on_trial(number, len(planned), result.trials[-1])
+    return rank(result)
 
-    study.optimize(objective, n_trials=count)
+
+def trial_row(number: int, config: TrainConfig, grid: dict, run_id: str, status: str, eval_loss) -> dict:
+    return {"trial": number, "name": config.name, "run_id": run_id, "status": status,
+            **{key: getattr(config, key) for key in grid}, "eval_loss": eval_loss}
+
+
+def rank(result: SearchResult) -> SearchResult:
+    """Trials by validation loss, lowest first (those without one last); the best is the first."""
     result.trials.sort(key=lambda t: math.inf if t["eval_loss"] is None else t["eval_loss"])
     result.best = result.trials[0] if result.trials and result.trials[0]["eval_loss"] is not None else None
     return result
