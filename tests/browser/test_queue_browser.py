@@ -39,7 +39,7 @@ def test_a_second_training_waits_in_line_and_can_leave_it(page, lang, browser, a
         other.get_by_text(text("train_ui.left_queue", lang)).wait_for()
     finally:
         other.context.close()
-    page.get_by_role("button", name=text("train.stop", lang), exact=True).click()
+        page.get_by_role("button", name=text("train.stop", lang), exact=True).click()  # never leave it training
     page.locator(".t5s-progress", has_text=text("train.status_stopped", lang)).wait_for(timeout=120_000)
 
 
