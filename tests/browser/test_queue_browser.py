@@ -54,7 +54,7 @@ def test_a_four_point_search_from_the_train_tab(page, lang):
     page.get_by_label(text("search_ui.grid", lang)).fill("learning_rate=1e-4,1e-3\nbatch_size=2,4")
     page.get_by_role("button", name=text("search_ui.start", lang), exact=True).click()
     best = text("search.best", lang, name="NAME", loss="LOSS").split("NAME")[0]
-    page.get_by_text(best).first.wait_for(timeout=600_000)
+    page.get_by_text(re.compile(re.escape(best) + f"grid-{lang}-\\d")).first.wait_for(timeout=600_000)
     table = page.locator(".block", has=page.get_by_text(text("search_ui.results", lang), exact=True)).last
     shown = table.inner_text()
     assert all(f"grid-{lang}-{k}" in shown for k in range(1, 5))
