@@ -1,6 +1,7 @@
 """Two people start trainings at once, in Chromium, in Japanese and in English (issue 14, item 2):
 the second waits in line, sees its place and when it should start, and can leave the line."""
 import re
+from urllib.parse import urljoin
 
 from engine.core.messages import text
 from tests.browser.test_teacher_view import LOCALES, lang, page  # noqa: F401 - fixtures
@@ -59,3 +60,12 @@ def test_a_four_point_search_from_the_train_tab(page, lang):
     shown = table.inner_text()
     assert all(f"grid-{lang}-{k}" in shown for k in range(1, 5))
     assert shown.count(text("train.status_finished", lang)) == 4
+    link = table.get_by_role("link").first  # each row's run, opened in the Logs tab
+    run_id = link.inner_text().strip()
+    name = table.get_by_role("row").filter(has=link).get_by_role("gridcell").first.inner_text().strip()
+    page.goto(urljoin(page.url, link.get_attribute("href")))
+    logs = page.get_by_role("tab", name=text("app.tab_logs", lang), exact=True)
+    page.wait_for_function("(tab) => tab.getAttribute('aria-selected') === 'true'", arg=logs.element_handle())
+    shown = page.get_by_role("tabpanel")  # hidden panels are left out: this is the Logs tab
+    shown.get_by_text(run_id, exact=True).first.wait_for()
+    assert shown.get_by_text(name, exact=True).first.is_visible()  # that run's own record
