@@ -273,8 +273,9 @@ def render_status(info: dict) -> str:
     if info["status"] in ("finished", "stopped"):
         share = share if info["status"] == "stopped" else 1.0
     label = text(f"train.status_{info['status']}")
-    if info["status"] == "queued":  # waiting in line: its place and when it should start
-        details = text("train_ui.queued", place=info["place"], starts=_clock(info.get("starts_in")))
+    if info["status"] in ("queued", "cancelled"):  # waiting in line (its place and when it should start), or left it
+        details = (text("train_ui.queued", place=info["place"], starts=_clock(info.get("starts_in")))
+                   if info["status"] == "queued" else text("train_ui.left_queue"))
         return (f"<div class='t5s-progress'><b>{escape(info['name'])}</b> — {escape(label)}"
                 f"<div><span>{escape(details)}</span></div></div>")
     details = text("train_ui.details", step=info["step"], total=total or "?", epoch=_num(info.get("epoch"), "{:.2f}"),
