@@ -54,6 +54,7 @@ def follow_search(owner, request, grid_text, draws_value, held_out_file, rank_by
     draws = finite_number(0 if draws_value is None else draws_value, text("search_ui.random"), whole=True)
     judge = Judge(rank_by or "eval_loss", held_out_rows(stash_upload(held_out_file, request)) if held_out_file else None)
     planned = configs(build_config(*form), grid, max(0, draws))
+    judge.check_fits(len(planned))
     jobs = JOBS.start_search(planned, owner, allow_paths=not public_mode())
     scores = {}  # job id -> the held-out metric of its model, measured once it has ended
     while True:

@@ -55,6 +55,15 @@ class Judge:
         if self.rank_by == "eval_loss" and self.held_out is not None:
             raise StudioError("search.held_out_unused")
 
+    def check_fits(self, trials: int) -> None:
+        """Refuse, before anything trains, held-out rows too many for this server's generation budget
+        (public mode: engine.generate.turns) once every trial's model has translated them."""
+        if self.held_out is not None:
+            from engine.generate import turns
+            from engine.generate.settings import GenerationSettings
+
+            turns.check_fits(len(self.held_out) * trials, GenerationSettings())
+
     def lower_is_better(self) -> bool:
         return self.rank_by == "eval_loss" or direction(self.rank_by) == "lower"
 
@@ -139,6 +148,7 @@ def search(base: TrainConfig, grid: dict, random_trials: int = 0, owner: str = "
     and report them, best first. on_trial: optional callable(done, total, trial_dict) after each."""
     judge = judge or Judge()
     planned = configs(base, grid, random_trials)
+    judge.check_fits(len(planned))
     result = SearchResult(rank_by=judge.rank_by)
     for number, config in enumerate(planned, start=1):
         if stop_event is not None and stop_event.is_set():
