@@ -10,6 +10,7 @@ import gradio as gr
 from engine.core import runs
 from engine.core.paths import PUBLIC_ENV
 from engine.models import storage, store
+from engine.train import queue
 from engine.vectors import sets
 from tabs import catalog, evaluate, guide, logs, train, try_t5, word2vec
 from tabs.common import Page, launch_kwargs, t
@@ -32,6 +33,7 @@ def build_app() -> gr.Blocks:
     store.clean_staging()  # half-written models and vector sets left by a killed process
     sets.clean_staging()
     runs.list_runs()  # marks runs left 'running' by a killed process as interrupted
+    queue.SCHEDULER.ensure_running()  # trainings left in line by the last server start now
     with gr.Blocks(title="T5 Studio", delete_cache=(3600, 86400)) as demo:
         gr.Markdown("# T5 Studio")
         gr.Markdown(t("app.tagline"))

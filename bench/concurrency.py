@@ -1,17 +1,20 @@
-"""Many users at once: N gradio_client users generate on the Try tab while a training runs.
+"""Many users at once: users generate on the Try tab while several people's trainings wait in line
+and run, each in its own process (engine.train.queue).
 
 The whole app is served in this process over a temporary data home holding a tiny stored model.
-A training is started through the Train tab's /train API (max_steps large) and stopped at the end.
-Each user sends its requests one after another; generation shares the app's one "heavy" slot,
-so the latencies show the queue. Failed requests are counted, never retried.
+First a baseline: the users generate with no training at all. Then `--trainers` people submit a
+training each (scratch, tiny, `--steps` steps) within a few seconds through the Train tab's /train
+API, and the users generate until every training has ended. Each user sends its requests one after
+another; failed requests are counted, never retried.
 
-    OMP_NUM_THREADS=1 python bench/concurrency.py --users 10 --requests 5
+    OMP_NUM_THREADS=1 python bench/concurrency.py --users 10 --requests 5 --trainers 5
 
-Last line: `p50: X s, p90: Y s, p99: Z s, max: W s, errors: E`.
+Prints the trainings' order and outcome (none refused, all finished, first come first trained), and
+generation latency with and without trainings, with the ratio of their 95th percentiles. One request
+before the baseline is not counted: it loads the model, which every later request finds cached.
 """
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -26,9 +29,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 WORDS = "apple dog cat red blue big small hot cold run walk eat drink book pen car".split()
 BEAM3 = ["beam", 3, 16, 4, 2, 1.0, 1.0, 50, 1.0, 1.0, 0, 42]
-# epochs, max_steps, learning_rate, batch_size, grad_accum, warmup_ratio, weight_decay, max_input_length,
-# max_target_length, validation_split, seed, early_stopping_patience, label_smoothing, eval_every
-TRAINING = [3.0, 100000, 3e-4, 4, 1, 0.0, 0.0, 32, 32, 0.1, 42, 0, 0.0, 100000]
 
 
 def percentile(values: list, share: float) -> float:
@@ -36,11 +36,13 @@ def percentile(values: list, share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
-def user(url: str, index: int, requests: int, latencies: list, errors: list) -> None:
+def user(url: str, index: int, requests: int, latencies: list, errors: list, keep_going=None) -> None:
+    """`requests` requests one after another, and more while keep_going() says so."""
     from gradio_client import Client
 
     client = Client(url, verbose=False)
-    for k in range(requests):
+    k = 0
+    while k < requests or (keep_going is not None and keep_going()):
         word = WORDS[(index + k) % len(WORDS)]
         started = time.perf_counter()
         try:
@@ -49,55 +51,78 @@ def user(url: str, index: int, requests: int, latencies: list, errors: list) -> 
             latencies.append(time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001 - counted and shown, never retried
             errors.append(f"user {index}: {type(exc).__name__}: {str(exc)[:200]}")
+        k += 1
+
+
+def generate(url: str, users: int, requests: int, keep_going=None) -> tuple:
+    latencies, errors = [], []
+    threads = [threading.Thread(target=user, args=(url, i, requests, latencies, errors, keep_going))
+               for i in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors
+
+
+def submit_trainings(url: str, count: int, steps: int) -> list:
+    """`count` people each upload the pairs and start a training, one after another."""
+    from gradio_client import Client, handle_file
+
+    jobs = []
+    for k in range(count):
+        person = Client(url, verbose=False)
+        person.predict(handle_file(str(ROOT / "tests" / "data" / "pairs.csv")), api_name="/upload_csv")
+        settings = [3.0, steps, 3e-4, 4, 1, 0.0, 0.0, 32, 32, 0.1, 42, 0, 0.0, 100000]
+        jobs.append(person.submit(f"{k + 1:048x}", "English", "Japanese", f"bench-{k + 1}", "scratch", "tiny",
+                                  *settings, "adamw", "linear", api_name="/train"))
+    return jobs
+
+
+def report(name: str, latencies: list, errors: list) -> float:
+    for error in errors[:5]:
+        print("error:", error)
+    p95 = percentile(latencies, 0.95) if latencies else float("nan")
+    print(f"{name}: requests {len(latencies) + len(errors)}, errors {len(errors)}, "
+          f"p50 {percentile(latencies, 0.5) if latencies else float('nan'):.2f} s, p95 {p95:.2f} s, "
+          f"max {max(latencies or [float('nan')]):.2f} s")
+    return p95
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=10)
-    parser.add_argument("--requests", type=int, default=5, help="requests per user, one after another")
-    parser.add_argument("--no-training", action="store_true", help="measure without a training running")
+    parser.add_argument("--requests", type=int, default=5, help="requests per user, one after another (at least)")
+    parser.add_argument("--trainers", type=int, default=5, help="people who each submit a training")
+    parser.add_argument("--steps", type=int, default=40, help="steps of each training")
     args = parser.parse_args(argv)
 
     home = Path(tempfile.mkdtemp(prefix="t5studio-bench-"))
     os.environ["T5STUDIO_HOME"] = str(home)
-    from gradio_client import handle_file
-
     import app
     from engine.core import paths
+    from engine.train import queue
     from tests.launching import served
     from tests.model_fixtures import build_trained_tiny
 
     build_trained_tiny(paths.models_dir() / "tiny-bench", steps=30)
-    with served(app.build_app()) as (url, trainer):
-        training = None
-        if not args.no_training:
-            trainer.predict(handle_file(str(ROOT / "tests" / "data" / "pairs.csv")), api_name="/upload_csv")
-            training = trainer.submit("bench-trainer", "English", "Japanese", "bench-training", "scratch", "tiny",
-                                      *TRAINING, "adamw", "linear", api_name="/train")
-            time.sleep(5)  # let it get past loading, so generation competes with training steps
-        latencies, errors = [], []
-        threads = [threading.Thread(target=user, args=(url, i, args.requests, latencies, errors))
-                   for i in range(args.users)]
+    with served(app.build_app()) as (url, _):
+        generate(url, 1, 1)  # not counted: the first request loads the model into the server's cache
+        base = report("baseline, no training", *generate(url, args.users, args.requests))
         started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - started
-        if training is not None:
-            still_training = not training.done()
-            trainer.predict(None, api_name="/stop")  # from the trainer's own session: its key stays there
-            print(f"training still running during the whole measurement: {still_training}")
-    for error in errors[:10]:
-        print("error:", error)
-    sent = args.users * args.requests
-    print(f"users: {args.users}, requests: {sent}, finished: {len(latencies)}, wall: {wall:.1f} s, "
-          f"throughput: {len(latencies) / wall:.2f} req/s, mean: {statistics.mean(latencies or [0]):.2f} s")
-    if latencies:
-        print(f"p50: {percentile(latencies, 0.5):.2f} s, p90: {percentile(latencies, 0.9):.2f} s, "
-              f"p99: {percentile(latencies, 0.99):.2f} s, max: {max(latencies):.2f} s, errors: {len(errors)}")
-    else:
-        print(f"p50: - s, p90: - s, p99: - s, max: - s, errors: {len(errors)}")
+        submitted = submit_trainings(url, args.trainers, args.steps)
+        print(f"{args.trainers} trainings submitted in {time.perf_counter() - started:.1f} s")
+        waiting = lambda: any(j["state"] in (queue.QUEUED, queue.RUNNING) for j in queue.jobs())  # noqa: E731
+        during = report("while the trainings ran", *generate(url, args.users, args.requests, waiting))
+        while waiting():
+            time.sleep(1)
+        refused = sum(1 for job in submitted if job.exception(timeout=600) is not None)
+        done = queue.jobs()
+        in_order = [j["started"] for j in done] == sorted(j["started"] for j in done)
+        print(f"trainings: {len(done)} of {args.trainers} accepted, refused {refused}, "
+              f"states {[j['state'] for j in done]}, started in the order submitted: {in_order}, "
+              f"all done after {time.perf_counter() - started:.0f} s")
+    print(f"p95 ratio (trainings / baseline): {during / base:.2f}")
 
 
 if __name__ == "__main__":

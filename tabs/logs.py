@@ -23,6 +23,7 @@ ACTIVITY_SECONDS = 10  # how often the "running now" line is refreshed; every op
 ALL = "all"
 LOG_TAIL_LINES = 2000  # shown on screen; the download holds the whole log
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+RUN_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[a-z_]+-[0-9a-f]{6}")  # as engine.core.runs names them
 
 
 def create_tab(page: Page) -> None:
@@ -88,6 +89,11 @@ def create_tab(page: Page) -> None:
         show_run, run_id, [error, detail_box, detail, summary, metrics, settings, plot, no_curve, log_text, files], api_name="show_run"
     )
     page.models_changed(delete.click(delete_model, run_id, deleted, api_name="delete_model"))
+    # A link from elsewhere on the page (the search results: ?run=ID) opens that run here.
+    def linked_run(request: gr.Request):
+        return open_linked_run(request, with_tab=page.tabs is not None)
+
+    page.demo.load(linked_run, None, [run_id] + ([page.tabs] if page.tabs is not None else []), api_name=False)
     # Outside the queue: the "running now" line must never wait behind a training job.
     timer.tick(activity_text, None, activity, api_name="activity", show_progress="hidden", queue=False)
 
@@ -121,6 +127,15 @@ def compare_selected(run_ids: list, request: gr.Request = None):
     return "\n\n".join(notes), gr.update(value=figure, visible=figure is not None), found["differences"]
 
 
+def open_linked_run(request: gr.Request, with_tab: bool = True):
+    """On page load: the run named by ?run=ID in the address, with this tab brought forward; nothing
+    without one. Whether the visitor may see it is checked by show_run, as for a run picked here."""
+    wanted = str((request.query_params if request else {}).get("run", ""))
+    found = RUN_ID.fullmatch(wanted) is not None
+    answer = (wanted if found else gr.skip(), gr.Tabs(selected="logs") if found else gr.skip())
+    return answer if with_tab else answer[0]
+
+
 def pick_row(evt: gr.SelectData):
     """Inputs: a clicked table cell / Outputs: the run picker (the row's id is its last cell)."""
     row = evt.row_value or []
@@ -134,7 +149,7 @@ def activity_text() -> str:
     lines = [f"**{escape(text('logs.activity_some', count=len(running)))}**"]
     for record in running[:5]:
         lines.append(
-            f"- {escape(runs.kind_label(record['kind']))} {escape(record.get('name', ''))} "
+            f"- {escape(runs.label(record['kind']))} {escape(record.get('name', ''))} "
             f"（{escape(view.duration_text(record))}）"
         )
     return "\n".join(lines)
@@ -210,8 +225,8 @@ def _record_markdown(record: dict) -> tuple:
     """(summary, metrics, settings) as three markdown tables, user text escaped."""
     head = {
         text("logs.id"): record.get("id", ""),
-        text("logs.kind"): runs.kind_label(record.get("kind", "")),
-        text("logs.status"): runs.status_label(record.get("status", "")),
+        text("logs.kind"): runs.label(record.get("kind", "")),
+        text("logs.status"): runs.label(record.get("status", "")),
         text("logs.name"): record.get("name", ""),
         text("logs.started"): view.short_time(record.get("started", "")),
         text("logs.ended"): view.short_time(record.get("ended", "")),

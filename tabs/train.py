@@ -15,6 +15,7 @@ from engine.models.catalog import base_model_choices
 from engine.models.publishing import is_offline
 from engine.train.config import OPTIMIZERS, SCHEDULERS, SIZES, TrainConfig
 from engine.train.jobs import JOBS, progress
+from tabs import train_search
 from tabs.common import (Page, escape, guarded, guarded_gen, localized, owner_key, remember_owner, session_folder,
                          stash_upload, t, whole_or_decimal)
 from tabs.guide import glossary_info, glossary_link
@@ -84,6 +85,7 @@ def create_tab(page: Page) -> gr.Dropdown:
         result = gr.JSON(label=t("train.result"))
 
     config_inputs = [csv_path, input_col, output_col, name, base, size, *numbers, optimizer, scheduler]
+    train_search.create_section(page, config_inputs, build_config)
     watch_outputs = [status, curve, log_tail, result, owner]
     data_outputs = [csv_path, input_col, output_col, summary, preview]
     upload.upload(on_upload, [upload], data_outputs, api_name="upload_csv")
@@ -221,7 +223,7 @@ def watch(owner, request: gr.Request):
     job = JOBS.for_owner(owner)
     if job is None:
         other = JOBS.busy_with()
-        note = render_status_text(text("train.busy", name=other.config.name)) if other else ""
+        note = render_status_text(text("train_ui.others_training", name=other.config.name)) if other else ""
         yield note, None, "", None, owner
         return
     yield from follow(job, owner)
@@ -247,7 +249,7 @@ def follow(job, owner):
 def stop_training(owner, request: gr.Request):
     stopped = JOBS.stop(owner_key(owner, request))
     if stopped:
-        return render_status_text(text("train_ui.stopping"))
+        return render_status_text(text("train_ui.stopping" if stopped == "running" else "train_ui.left_queue"))
     other = JOBS.busy_with()  # someone else's: it can only be stopped where it was started
     return render_status_text(text("train_ui.not_yours", name=other.config.name) if other else text("train.no_job"))
 
@@ -271,6 +273,11 @@ def render_status(info: dict) -> str:
     if info["status"] in ("finished", "stopped"):
         share = share if info["status"] == "stopped" else 1.0
     label = text(f"train.status_{info['status']}")
+    if info["status"] in ("queued", "cancelled"):  # waiting in line (its place and when it should start), or left it
+        details = (text("train_ui.queued", place=info["place"], starts=_clock(info.get("starts_in")))
+                   if info["status"] == "queued" else text("train_ui.left_queue"))
+        return (f"<div class='t5s-progress'><b>{escape(info['name'])}</b> — {escape(label)}"
+                f"<div><span>{escape(details)}</span></div></div>")
     details = text("train_ui.details", step=info["step"], total=total or "?", epoch=_num(info.get("epoch"), "{:.2f}"),
                    loss=_num(info.get("loss")), eval_loss=_num(info.get("eval_loss")),
                    lr=_num(info.get("learning_rate"), "{:.2e}"), elapsed=_clock(info.get("elapsed")),

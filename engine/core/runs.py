@@ -25,14 +25,10 @@ STATUSES = ("running", "finished", "stopped", "failed", "interrupted")
 DONE_STATUSES = ("finished", "stopped", "failed", "interrupted")
 
 
-def kind_label(kind: str) -> str:
-    """A run kind in the reader's words (train -> 訓練)."""
-    return text(f"logs.kind_{kind}") if kind in KINDS else str(kind)
-
-
-def status_label(status: str) -> str:
-    """A run status in the reader's words (stopped -> 停止)."""
-    return text(f"logs.status_{status}") if status in STATUSES else str(status)
+def label(value: str) -> str:
+    """A run kind or status in the reader's words (train -> 訓練, stopped -> 停止)."""
+    area = "kind" if value in KINDS else "status" if value in STATUSES else ""
+    return text(f"logs.{area}_{value}") if area else str(value)
 
 
 PRIVATE_FILE = "private.json"
@@ -115,6 +111,10 @@ class Run:
         self.finish("failed", error=message, error_detail=detail)
 
 
+class OwnerDigest(str):
+    """An owner digest handed on as it is (never a string a visitor sent: only code makes these)."""
+
+
 def owner_id(owner_key: str) -> str:
     """What a run record keeps of its owner: a one-way digest of the owner's secret key.
 
@@ -122,6 +122,8 @@ def owner_id(owner_key: str) -> str:
     runs, so it must never appear in them. Comparing digests tells "mine" from "not mine"."""
     if not owner_key:
         return ""
+    if isinstance(owner_key, OwnerDigest):  # a queued training's child is given only the digest
+        return str(owner_key)
     return hashlib.sha256(f"t5studio-owner:{owner_key}".encode()).hexdigest()[:32]
 
 

@@ -6,7 +6,7 @@ no known form are shown as they are; the download keeps the file itself.
 import re
 
 from engine.core.messages import field_label, text
-from engine.core.runs import kind_label, status_label
+from engine.core.runs import label
 
 STAMP = re.compile(r"^\[(\d\d:\d\d:\d\d)\] (.*)$")
 FIELDS = re.compile(r"([a-z_]+)=([^,]*)(?:, |$)")
@@ -58,9 +58,9 @@ def _body(body: str) -> str:
 def _shown(params: dict) -> dict:
     """Kinds and statuses as words."""
     if "kind" in params:
-        params["kind"] = kind_label(params["kind"])
+        params["kind"] = label(params["kind"])
     if "status" in params:
-        params["status"] = status_label(params["status"])
+        params["status"] = label(params["status"])
     return params
 
 

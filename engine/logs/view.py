@@ -114,8 +114,8 @@ def runs_table(records: list) -> pd.DataFrame:
     rows = [
         [
             short_time(r.get("started", "")),
-            runs.kind_label(r.get("kind", "")),
-            runs.status_label(r.get("status", "")),
+            runs.label(r.get("kind", "")),
+            runs.label(r.get("status", "")),
             r.get("name", ""),
             duration_text(r),
             metrics_summary(r.get("metrics")),
@@ -127,9 +127,9 @@ def runs_table(records: list) -> pd.DataFrame:
 
 
 def run_choice_label(record: dict) -> str:
-    parts = [short_time(record.get("started", "")), runs.kind_label(record.get("kind", "")), record.get("name", "")]
+    parts = [short_time(record.get("started", "")), runs.label(record.get("kind", "")), record.get("name", "")]
     label = " ".join(p for p in parts if p)
-    return f"{label} [{runs.status_label(record.get('status', ''))}]"
+    return f"{label} [{runs.label(record.get('status', ''))}]"
 
 
 def trainer_log(run_id: str) -> list:

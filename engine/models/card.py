@@ -12,8 +12,8 @@ import math
 import yaml
 
 from engine.core.messages import field_label, text
-from engine.core.runs import status_label
 from engine.core.paths import BUNDLED_BASE
+from engine.core.runs import label
 
 # Settings that say where things lie on this machine, not how the model was trained.
 PRIVATE_SETTINGS = ("csv", "name", "base", "input_column", "output_column", "resume", "output_dir")
@@ -112,7 +112,7 @@ def render_body(meta: dict) -> str:
         "",
         "- " + text("card.base", base=cell(base)) + (text("card.from_scratch") if base == "scratch" else "")
         + (text("card.bundled") if base == BUNDLED_BASE else ""),
-        "- " + text("card.status", status=cell(status_label(meta.get("status", "")))),
+        "- " + text("card.status", status=cell(label(meta.get("status", "")))),
         _data_line(meta),
         "- " + text("card.created", when=cell(meta.get("ended") or meta.get("created") or "")),
     ]

@@ -7,11 +7,13 @@ import argparse
 import json
 import sys
 from dataclasses import MISSING, fields
+from pathlib import Path
 
 from transformers import TrainerCallback
 
 from engine.core import runs
-from engine.core.messages import StudioError
+from engine.core.jsonio import read_json, write_json
+from engine.core.messages import DEFAULT_LANG, StudioError, speaking
 from engine.logs.view import check_run_id
 from engine.train.config import TrainConfig
 from engine.train.progress import STOP_FILE
@@ -42,6 +44,7 @@ def build_parser(run_flags: bool = True) -> argparse.ArgumentParser:
     if run_flags:
         parser.add_argument("--resume", metavar="RUN_ID", help="resume an interrupted run from its last complete checkpoint")
         parser.add_argument("--stop", metavar="RUN_ID", help="ask a running training to stop at its next step, then exit")
+        parser.add_argument("--job", type=Path, metavar="FOLDER", help="train a queued job (the app's scheduler starts this)")
     return parser
 
 
@@ -61,11 +64,51 @@ def main(argv=None) -> int:
         return 1
 
 
+def die_with_parent() -> None:
+    """Ask Linux to kill this child when the server that started it dies, so a training never
+    outlives its server unseen (the run history then marks it interrupted, to resume)."""
+    import ctypes
+    import os
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return  # not Linux: the child may outlive a crashed server
+    if os.getppid() == 1:  # the server died before the request was made
+        os._exit(1)
+
+
+def run_job(folder: Path) -> int:
+    """Train the job the app's queue put in `folder` (engine.train.queue): its settings, owner and
+    language from job.json; its run id and outcome written beside it for the scheduler."""
+    die_with_parent()
+    job = read_json(folder / "job.json")
+    config = TrainConfig.from_dict(job["config"])
+
+    def on_run(run):
+        (folder / "run_id").write_text(run.id)
+        if (folder / "stop").exists():  # Stop was pressed while the child was starting
+            (run.folder / STOP_FILE).write_text("stop\n")
+
+    with speaking(job.get("lang") or DEFAULT_LANG):
+        try:
+            result = train(config, owner=runs.OwnerDigest(job["owner"]), on_run=on_run, allow_paths=job["allow_paths"],
+                           extra_callbacks=[PrintProgress()]).to_dict()
+        except StudioError as exc:
+            result = {"name": config.name, "status": "failed", "error": exc.message()}
+    write_json(folder / "outcome.json", result)
+    print(json.dumps(result, ensure_ascii=False))
+    return 1 if result["status"] == "failed" else 0
+
+
 def _run(args) -> int:
+    if args.job:
+        return run_job(args.job)
     if args.stop:
         print(json.dumps(request_stop(args.stop), ensure_ascii=False))
         return 0
-    options = {k: v for k, v in vars(args).items() if k not in ("resume", "stop")}
+    options = {k: v for k, v in vars(args).items() if k not in ("resume", "stop", "job")}
     if args.resume:
         record = runs.load_run(check_run_id(args.resume)) or {}
         saved = {**record.get("settings", {}), **runs.load_private(args.resume)}  # the data file's own path

@@ -1,116 +1,147 @@
-"""Background training jobs for the app: one at a time per server, followed by polling.
+"""Training jobs as the app sees them: put in line, followed by polling, stopped or taken out of line.
 
-The UI thread never trains. It starts a job here, then reads the job's progress (from the run's
-trainer_log.jsonl and log.txt) as often as it likes; a reloaded page finds its job again by the
+The web server never trains. A training goes into the queue (engine.train.queue), whose scheduler
+runs it in a child process; the UI reads its place in line, then its progress (the run's
+trainer_log.jsonl and log.txt), as often as it likes. A reloaded page finds its job again by the
 owner key its browser keeps.
 """
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict
+from types import SimpleNamespace
 
 from engine.core import runs
 from engine.core.jsonio import read_jsonl
-from engine.core.messages import StudioError, current_language, speaking
+from engine.core.messages import StudioError, current_language
+from engine.core.paths import public_mode
 from engine.models import storage
 from engine.models.store import check_new_name
+from engine.train import queue
 from engine.train.config import TrainConfig
-from engine.train.training import train
 
 LOG_TAIL_LINES = 30
+PUBLIC_SEARCH = 4  # places one visitor's search may take in a public Space's line
 
 
-@dataclass
 class Job:
-    config: TrainConfig
-    owner: str
-    stop_event: threading.Event = field(default_factory=threading.Event)
-    done: threading.Event = field(default_factory=threading.Event)
-    run: "runs.Run" = None
-    outcome: object = None
-    error: str = ""
-    started: float = field(default_factory=time.time)
+    """One queued training, read from its files each time it is asked about."""
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    def refresh(self) -> "Job":
+        self.data = queue.load(self.data["id"]) or self.data
+        return self
+
+    @property
+    def state(self) -> str:
+        return self.data["state"]
 
     @property
     def running(self) -> bool:
-        return not self.done.is_set()
+        """Not ended yet: waiting in line or training."""
+        return self.refresh().state in (queue.QUEUED, queue.RUNNING)
+
+    @property
+    def config(self) -> TrainConfig:
+        return TrainConfig.from_dict(self.data["config"])
+
+    @property
+    def run(self):
+        run_id = self.data.get("run_id")
+        return SimpleNamespace(id=run_id, trainer_log_path=runs.run_folder(run_id) / "trainer_log.jsonl") if run_id else None
+
+    @property
+    def outcome(self):
+        return self.data.get("outcome")
+
+    @property
+    def error(self) -> str:
+        return self.data.get("error") or ""
+
+    @property
+    def stop_requested(self) -> bool:
+        from engine.train.progress import STOP_FILE
+
+        run = self.run
+        return (queue.queue_dir() / self.data["id"] / "stop").exists() or bool(run and (
+            runs.run_folder(run.id) / STOP_FILE).exists())
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until the job has ended (True), or `timeout` seconds have passed (False)."""
+        deadline = time.time() + timeout
+        while self.running:
+            if time.time() > deadline:
+                return False
+            time.sleep(0.2)
+        return True
 
 
 class TrainingJobs:
-    """The server's training slot. Module-level on purpose: the slot is shared by all users."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._current = None
-        self._last_by_owner = {}
+    """The server's trainings, all owners together (module-level on purpose: the queue is shared)."""
 
     def start(self, config: TrainConfig, owner: str, allow_paths: bool = True) -> Job:
         config.check()
-        check_new_name(config.name)  # refuse before the slot is taken
+        check_new_name(config.name)  # refuse before taking a place in line
+        queue.require_free_name(config.name)
         storage.check_room(owner)
-        with self._lock:
-            if self._current is not None and self._current.running:
-                raise StudioError("train.busy", name=self._current.config.name)
-            job = Job(config=config, owner=owner)
-            self._current = job
-            self._last_by_owner[owner] = job
-        created = threading.Event()
-        language = current_language()  # the thread writes its messages in its starter's language
+        mine = queue.latest_for(owner)
+        if public_mode() and mine and mine["state"] in (queue.QUEUED, queue.RUNNING):
+            raise StudioError("train.already_in_line", name=mine["name"])  # one place per visitor
+        job = queue.submit(asdict(config), owner, allow_paths, current_language())
+        queue.SCHEDULER.ensure_running()
+        return Job(job)
 
-        def on_run(run):
-            job.run = run
-            created.set()
-
-        def work():
-            try:
-                with speaking(language):
-                    job.outcome = train(config, owner=owner, stop_event=job.stop_event, on_run=on_run,
-                                        allow_paths=allow_paths)
-            except StudioError as exc:
-                job.error = exc.message(language)
-            except Exception as exc:  # noqa: BLE001 - the run records the details; the user gets a line
-                job.error = f"{type(exc).__name__}: {exc}"
-            finally:
-                created.set()
-                job.done.set()
-
-        threading.Thread(target=work, name=f"train-{config.name}", daemon=True).start()
-        created.wait(timeout=60)  # the run id exists before we return, unless loading failed first
-        return job
+    def start_search(self, configs: list, owner: str, allow_paths: bool = True) -> list:
+        """Put a search's trainings in line together (engine.train.search.configs made and checked
+        them). On a public Space a visitor's search takes at most PUBLIC_SEARCH places."""
+        if public_mode() and len(configs) > PUBLIC_SEARCH:
+            raise StudioError("search.too_many_public", count=len(configs), limit=PUBLIC_SEARCH)
+        mine = queue.latest_for(owner)
+        if public_mode() and mine and mine["state"] in (queue.QUEUED, queue.RUNNING):
+            raise StudioError("train.already_in_line", name=mine["name"])
+        for config in configs:
+            queue.require_free_name(config.name)
+        storage.check_room(owner)
+        found = [Job(queue.submit(asdict(c), owner, allow_paths, current_language())) for c in configs]
+        queue.SCHEDULER.ensure_running()
+        return found
 
     def for_owner(self, owner: str):
-        with self._lock:
-            return self._last_by_owner.get(owner)
+        job = queue.latest_for(owner)
+        return Job(job) if job else None
 
     def busy_with(self):
-        """The running job, whoever owns it (to tell others the server is busy)."""
-        with self._lock:
-            job = self._current
-        return job if job is not None and job.running else None
+        """A training running now, whoever owns it (to tell others why theirs waits)."""
+        running = [job for job in queue.jobs() if job["state"] == queue.RUNNING]
+        return Job(running[0]) if running else None
 
-    def stop(self, owner: str) -> bool:
-        job = self.for_owner(owner)
-        if job is None or not job.running:
-            return False
-        job.stop_event.set()
-        return True
+    def stop(self, owner: str) -> str:
+        """Take the owner's waiting training out of line, or stop their running one (it saves).
+        Returns the state it acted on ("queued" or "running"), or "" when there was nothing to stop."""
+        job = queue.latest_for(owner)
+        state = job["state"] if job else ""
+        return state if job and queue.cancel(job) else ""
 
 
 JOBS = TrainingJobs()
 
 
 def progress(job: Job) -> dict:
-    """What the UI shows about a job: status, step counts, losses, timings, curve points, log tail."""
-    info = {"name": job.config.name, "status": "running" if job.running else "failed", "error": job.error,
+    """What the UI shows about a job: status, place in line, step counts, losses, timings, curve, log."""
+    job.refresh()
+    data = job.data
+    started = data.get("started") or data["submitted"]
+    info = {"name": data["name"], "status": data["state"], "error": data.get("error") or "",
             "step": 0, "max_steps": 0, "epoch": 0.0, "loss": None, "eval_loss": None, "learning_rate": None,
-            "elapsed": time.time() - job.started, "eta": None, "curve": None, "log": "", "run_id": ""}
+            "elapsed": (data.get("ended") or time.time()) - started, "eta": None, "curve": None, "log": "",
+            "run_id": data.get("run_id") or "", "place": queue.place(data), "starts_in": None}
+    if data["state"] == queue.QUEUED:
+        info["starts_in"] = queue.starts_in(data)
     if job.run is not None:
-        info["run_id"] = job.run.id
-        records = read_jsonl(job.run.trainer_log_path)
-        info.update(summarize(records))
+        info.update(summarize(read_jsonl(job.run.trainer_log_path)))
         info["log"] = runs.read_log(job.run.id, tail_lines=LOG_TAIL_LINES)
-    if job.outcome is not None:
-        info["status"] = job.outcome.status
-        info["outcome"] = job.outcome.to_dict()
+    if job.outcome:
+        info["outcome"] = job.outcome
     return info
 
 

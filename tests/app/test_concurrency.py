@@ -86,6 +86,20 @@ def test_a_full_queue_says_busy_and_loses_no_accepted_job(stored_model):
     assert served_ok and all(len(table["data"]) == 4 for table in served_ok)
 
 
+def _wait_for_a_step(timeout: float = 240) -> None:
+    """Until the running training (a child process) has taken a step."""
+    from engine.core.jsonio import read_jsonl
+    from engine.train.jobs import JOBS
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = JOBS.busy_with()
+        if job is not None and job.run is not None and any(r.get("step") for r in read_jsonl(job.run.trainer_log_path)):
+            return
+        time.sleep(0.5)
+    raise AssertionError("the training took no step")
+
+
 def test_generation_keeps_working_while_a_training_runs(stored_model, tmp_path):
     """Users generate while someone trains: both finish, nothing fails (bench/concurrency.py measures it)."""
     import app
@@ -105,6 +119,7 @@ def test_generation_keeps_working_while_a_training_runs(stored_model, tmp_path):
                                    users))
         assert all(len(t["data"]) == 1 for t in tables)
         assert not training.done()
+        _wait_for_a_step()  # a Stop before the first step saves nothing, by design
         trainer.predict(None, api_name="/stop")  # only the trainer's own session holds its key
         training.result(timeout=120)
     assert store.load_meta("while-busy")["status"] == "stopped"

@@ -10,6 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from engine.core.messages import text
 from engine.core.paths import BUNDLED_BASE
 from tests.browser.test_teacher_view import LOCALES, lang, open_tab, option_names, page  # noqa: F401 - fixtures
+from tests.browser.test_train_browser import fill_number
 from tests.places import PAIRS
 
 LANGS = list(LOCALES)
@@ -49,12 +50,7 @@ def test_a_stopped_run_has_no_time_left_and_another_browser_cannot_stop_it(page,
     name = f"stopped-{lang}"
     page.get_by_label(text("train.name", lang)).fill(name)
     page.get_by_text(text("train.hyperparameters", lang), exact=True).click()
-    field = page.get_by_label(text("train.max_steps", lang), exact=True)
-    for _ in range(20):
-        field.fill("3000")
-        page.wait_for_timeout(150)
-        if field.input_value() == "3000":
-            break
+    fill_number(page, text("train.max_steps", lang), "3000")
     page.get_by_role("button", name=text("train.start", lang), exact=True).click()
     try:
         page.locator(".t5s-progress", has_text=text("train.status_running", lang)).wait_for()

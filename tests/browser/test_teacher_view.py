@@ -11,6 +11,7 @@ import pytest
 from engine.core import paths
 from engine.core.messages import text
 from tests.browser.conftest import FAILURE_SHOTS as SHOTS
+from tests.browser.test_train_browser import fill_number
 from tests.places import PAIRS
 
 LOCALES = {"ja": "ja-JP", "en": "en-US"}
@@ -69,12 +70,7 @@ def train_a_few_steps(page, lang, name):
     page.get_by_label(text("train.name", lang)).fill(name)
     page.get_by_text(text("train.hyperparameters", lang), exact=True).click()
     for label, value in (("train.max_steps", "4"), ("train.batch_size", "4")):
-        field = page.get_by_label(text(label, lang), exact=True)
-        for _ in range(20):  # fields of a just-opened accordion mount a moment later
-            field.fill(value)
-            page.wait_for_timeout(150)
-            if field.input_value() == value:
-                break
+        fill_number(page, text(label, lang), value)
     page.get_by_role("button", name=text("train.start", lang), exact=True).click()
     page.locator(".t5s-progress", has_text=text("train.status_finished", lang)).wait_for(timeout=5 * 60_000)
 

@@ -1,9 +1,13 @@
 """The Train tab on a launched server, driven through gradio_client like a remote user."""
 import json
 
+import re
+import time
+
 import pytest
 from gradio_client import handle_file
 
+from engine.core import runs
 from engine.models import store
 from tabs import train
 from tests.launching import served, single_tab_blocks
@@ -116,12 +120,16 @@ def test_stop_from_another_browser_names_the_running_training(home):
     job = JOBS.start(TrainConfig(csv=str(PAIRS), name="alices-model", base="scratch", max_steps=5000, batch_size=4),
                      owner="a" * 48)
     try:
+        for _ in range(240):  # the child process starts it
+            if job.refresh().state == "running":
+                break
+            time.sleep(0.5)
         shown = train.stop_training("b" * 48, SimpleNamespace(session_hash="bob"))
         assert "alices-model" in shown and "別のブラウザ" in shown
-        assert job.running and not job.stop_event.is_set()
+        assert job.running and not job.stop_requested
     finally:
         JOBS.stop("a" * 48)
-        job.done.wait(120)
+        job.wait(120)
     assert "実行中の訓練はありません" in train.stop_training("b" * 48, SimpleNamespace(session_hash="bob"))
 
 
@@ -133,3 +141,47 @@ def test_the_live_figure_names_both_losses_in_a_legend_inside_the_axes():
     legend = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
     assert legend == ["訓練損失 (loss)", "検証損失 (eval_loss)"]
     assert train.live_figure({"curve": pd.DataFrame()}) is None
+
+
+def test_a_four_point_search_from_the_train_tab_ranks_its_trainings(client):
+    """Issue 14, item 3: each combination a training in the server's line, ranked at the end."""
+    client.predict(handle_file(str(PAIRS)), api_name="/upload_csv")
+    form = form_values("English", "Japanese", name="grid")[1:]
+    job = client.submit("client-1", "learning_rate=1e-4,1e-3\nbatch_size=2,4", 0, None, "eval_loss", *form,
+                        api_name="/search")
+    status, table, _owner = job.result(timeout=600)
+    table = table["value"]  # sent as an update: its last column is markdown (a link)
+    assert "いちばん検証損失が低いのは「grid-" in status
+    rows = table["data"]
+    assert len(rows) == 4 and {row[0] for row in rows} == {"grid-1", "grid-2", "grid-3", "grid-4"}
+    losses = [float(row[4]) for row in rows]
+    assert losses == sorted(losses) and all(row[3] == "完了" for row in rows)
+    assert {(row[1], row[2]) for row in rows} == {("0.0001", "2"), ("0.0001", "4"), ("0.001", "2"), ("0.001", "4")}
+    assert sorted(m for m in store.model_names() if m.startswith("grid-")) == ["grid-1", "grid-2", "grid-3", "grid-4"]
+    assert all(re.fullmatch(r"\[(\S+)\]\(\?run=\1\)", row[-1]) for row in rows)  # each row links to its run
+
+
+def test_a_search_ranked_by_chrf_on_held_out_rows(client, tmp_path):
+    """Each trained model translates the held-out rows (an Evaluate run each); the best chrF comes first."""
+    client.predict(handle_file(str(PAIRS)), api_name="/upload_csv")
+    held_out = tmp_path / "held_out.csv"
+    held_out.write_text("Input,Output\nwater,水\nsun,太陽\nbook,本\n", encoding="utf-8")
+    form = form_values("English", "Japanese", name="chrf")[1:]
+    job = client.submit("client-1", "learning_rate=1e-4,3e-3", 0, handle_file(str(held_out)), "chrf", *form,
+                        api_name="/search")
+    status, table, _owner = job.result(timeout=600)
+    table = table["value"]
+    assert table["headers"][-2:] == ["chrF", "ログ"] and len(table["data"]) == 2
+    scores = [float(row[-2]) for row in table["data"]]
+    assert scores == sorted(scores, reverse=True)  # higher chrF is better
+    assert status.startswith("chrF がいちばんよいのは「chrf-")
+    measured = {r["name"]: r["metrics"]["chrf"] for r in runs.list_runs() if r["kind"] == "evaluate"}
+    assert {row[0]: float(row[-2]) for row in table["data"]} == pytest.approx(measured, abs=1e-4)
+
+
+def test_a_held_out_metric_needs_a_held_out_csv(client):
+    client.predict(handle_file(str(PAIRS)), api_name="/upload_csv")
+    form = form_values("English", "Japanese", name="nochrf")[1:]
+    with pytest.raises(Exception, match="評価用の CSV"):
+        client.predict("client-1", "learning_rate=1e-4", 0, None, "chrf", *form, api_name="/search")
+    assert not store.model_names()

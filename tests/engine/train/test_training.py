@@ -59,25 +59,15 @@ def test_save_only_stores_the_base_without_training(home):
 
 def test_stop_mid_run_keeps_a_usable_model_marked_stopped(home):
     job = JOBS.start(config("stopme", max_steps=2000, eval_every=1000), owner="tester")
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(r.get("step", 0) >= 2 for r in read_jsonl(job.run.trainer_log_path)):
-        time.sleep(0.05)
-    assert JOBS.stop("tester")
-    assert job.done.wait(60)
-    assert job.outcome.status == "stopped" and 2 <= job.outcome.steps < 2000
+    deadline = time.time() + 120
+    while time.time() < deadline and not (job.refresh().run and any(
+            r.get("step", 0) >= 2 for r in read_jsonl(job.run.trainer_log_path))):
+        time.sleep(0.1)
+    assert JOBS.stop("tester") == "running"
+    assert job.wait(120)
+    assert job.outcome["status"] == "stopped" and 2 <= job.outcome["steps"] < 2000
     assert store.load_meta("stopme")["status"] == "stopped"
     assert runs.load_run(job.run.id)["status"] == "stopped"
-
-
-def test_only_one_training_at_a_time(home):
-    job = JOBS.start(config("one", max_steps=2000, eval_every=1000), owner="a")
-    try:
-        with pytest.raises(StudioError) as info:
-            JOBS.start(config("two"), owner="b")
-        assert info.value.key == "train.busy" and "one" in info.value.message()
-    finally:
-        JOBS.stop("a")
-        job.done.wait(60)
 
 
 class PoisonWeights(TrainerCallback):
