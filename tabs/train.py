@@ -223,7 +223,7 @@ def watch(owner, request: gr.Request):
     job = JOBS.for_owner(owner)
     if job is None:
         other = JOBS.busy_with()
-        note = render_status_text(text("train_ui.others_training", name=other.config.name)) if other else ""
+        note = render_status_text(about_others("train_ui.others_training", other)) if other else ""
         yield note, None, "", None, owner
         return
     yield from follow(job, owner)
@@ -251,7 +251,13 @@ def stop_training(owner, request: gr.Request):
     if stopped:
         return render_status_text(text("train_ui.stopping" if stopped == "running" else "train_ui.left_queue"))
     other = JOBS.busy_with()  # someone else's: it can only be stopped where it was started
-    return render_status_text(text("train_ui.not_yours", name=other.config.name) if other else text("train.no_job"))
+    return render_status_text(about_others("train_ui.not_yours", other) if other else text("train.no_job"))
+
+
+def about_others(key: str, job) -> str:
+    """A line about someone else's training: named on a private server, unnamed on a public one,
+    where a model's name is its owner's, as their runs are in the Logs tab."""
+    return text(f"{key}_public") if public_mode() else text(key, name=job.config.name)
 
 
 # Rendering ------------------------------------------------------------------------------------

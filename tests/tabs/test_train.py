@@ -111,7 +111,7 @@ def test_each_page_load_suggests_a_fresh_name(home):
     assert train._suggest_name() != train._suggest_name()
 
 
-def test_stop_from_another_browser_names_the_running_training(home):
+def test_stop_from_another_browser_names_the_running_training(home, monkeypatch):
     from types import SimpleNamespace
 
     from engine.train.config import TrainConfig
@@ -127,6 +127,12 @@ def test_stop_from_another_browser_names_the_running_training(home):
         shown = train.stop_training("b" * 48, SimpleNamespace(session_hash="bob"))
         assert "alices-model" in shown and "別のブラウザ" in shown
         assert job.running and not job.stop_requested
+        monkeypatch.setenv("T5STUDIO_PUBLIC", "1")  # on a public Space a stranger's model stays unnamed
+        shown = [train.stop_training("b" * 48, SimpleNamespace(session_hash="bob")),
+                 next(train.watch("b" * 48, SimpleNamespace(session_hash="bob")))[0]]
+        assert "ほかの人の訓練" in shown[1] and "別の人" in shown[0]
+        assert not any("alices-model" in line for line in shown) and job.running
+        monkeypatch.delenv("T5STUDIO_PUBLIC")
     finally:
         JOBS.stop("a" * 48)
         job.wait(120)
