@@ -127,12 +127,13 @@ JOBS = TrainingJobs()
 
 
 def progress(job: Job) -> dict:
-    """What the UI shows about a job: status, place in line, step counts, losses, timings, curve, log."""
+    """What the UI shows about a job: status, place in line, step counts, losses, timings, curve, log.
+    The step total is the one asked for until the trainer reports its own (epochs can set it)."""
     job.refresh()
     data = job.data
     started = data.get("started") or data["submitted"]
     info = {"name": data["name"], "status": data["state"], "error": data.get("error") or "",
-            "step": 0, "max_steps": 0, "epoch": 0.0, "loss": None, "eval_loss": None, "learning_rate": None,
+            "step": 0, "max_steps": max(0, int(data["config"].get("max_steps") or 0)), "epoch": 0.0, "loss": None, "eval_loss": None, "learning_rate": None,
             "elapsed": (data.get("ended") or time.time()) - started, "eta": None, "curve": None, "log": "",
             "run_id": data.get("run_id") or "", "place": queue.place(data), "starts_in": None}
     if data["state"] == queue.QUEUED:
