@@ -54,12 +54,14 @@ def submit(config: dict, owner: str, allow_paths: bool, lang: str) -> dict:
     return job
 
 
-def _save(job: dict) -> None:
-    write_json(queue_dir() / job["id"] / "job.json", job)
+def _save(job: dict, folder=None) -> None:
+    write_json((folder or queue_dir() / job["id"]) / "job.json", job)
 
 
-def load(job_id: str) -> dict:
-    folder = queue_dir() / job_id
+def load(job_id: str, folder=None) -> dict:
+    """A job with what its child wrote beside it; None when it is not there. `folder` pins the job's
+    own folder (a scheduler keeps it while the child runs)."""
+    folder = folder or queue_dir() / job_id
     job = read_json(folder / "job.json")
     if job is None:
         return None
@@ -145,7 +147,9 @@ class Scheduler:
     """Starts queued jobs as children and watches them (see the module docstring)."""
 
     def __init__(self):
-        self.children = {}  # job id -> Popen
+        # job id -> (Popen, job folder). The folder is kept, not looked up again: the data home is
+        # read from the environment, and tests serve one app after another from different homes.
+        self.children = {}
         self.lock = threading.Lock()
         self.thread = None
 
@@ -168,9 +172,9 @@ class Scheduler:
 
     def tick(self) -> None:
         """Reap ended children, then start queued jobs while a slot is free."""
-        for job_id, child in list(self.children.items()):
+        for job_id, (child, folder) in list(self.children.items()):
             if child.poll() is not None:
-                self._reap(job_id, child.returncode)
+                self._reap(job_id, folder, child.returncode)
         waiting = [job for job in jobs() if job["state"] == QUEUED]
         while waiting and len(self.children) < slots():
             self._start(waiting.pop(0))
@@ -181,13 +185,15 @@ class Scheduler:
         child = subprocess.Popen([sys.executable, "-m", "engine.train", "--job", str(folder)],
                                  cwd=paths.REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
         log.close()
-        self.children[job["id"]] = child
+        self.children[job["id"]] = (child, folder)
         job.update(state=RUNNING, started=time.time(), pid=child.pid)
         _save(job)
 
-    def _reap(self, job_id: str, returncode: int) -> None:
+    def _reap(self, job_id: str, folder, returncode: int) -> None:
         del self.children[job_id]
-        job = load(job_id)
+        job = load(job_id, folder)
+        if job is None:  # its folder is gone (a data home removed under it): nothing left to record
+            return
         outcome = job.get("outcome") or {}
         if returncode == 0 and outcome:
             job.update(state=outcome.get("status", "finished"), ended=time.time())
@@ -195,8 +201,8 @@ class Scheduler:
             reason = _death_reason(returncode, outcome)
             job.update(state="failed", ended=time.time(), error=reason)
             if job.get("run_id"):
-                fail_run(job["run_id"], reason)
-        _save(job)
+                fail_run(folder.parent.parent / paths.runs_dir().name / job["run_id"], reason)  # the job's own home
+        _save(job, folder)
 
     def _recover(self) -> None:
         """Jobs left 'running' by a server that went down: their children went with it (see
@@ -208,10 +214,9 @@ class Scheduler:
                 _save(job)
 
 
-def fail_run(run_id: str, reason: str) -> None:
-    """End a run whose child died without ending it (killed, out of memory) as failed, with the
-    reason; a run that ended on its own keeps its own ending."""
-    folder = runs.run_folder(run_id)
+def fail_run(folder, reason: str) -> None:
+    """End the run in `folder` whose child died without ending it (killed, out of memory) as failed,
+    with the reason; a run that ended on its own keeps its own ending."""
     data = read_json(folder / "run.json")
     if data is None or data.get("status") not in ("running", "interrupted"):
         return

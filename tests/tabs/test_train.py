@@ -40,7 +40,7 @@ def test_upload_train_and_find_the_model(client):
     updates = [update for update in job]
     assert len(updates) >= 2  # progress arrives while training runs, not only at the end
     status, curve, log_tail, result, _ = job.outputs()[-1]
-    assert result["status"] == "finished" and result["steps"] == 6
+    assert result["status"] == "finished" and result["steps"] == 6, status  # status: the reason, if any
     assert "完了" in status and "ステップ 6 / 6" in status
     assert curve and curve["type"] == "matplotlib" and curve["plot"].startswith("data:image/")  # the live figure
     assert "ステップ 6" in log_tail and "step=" not in log_tail  # the log in words
