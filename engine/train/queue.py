@@ -152,6 +152,7 @@ class Scheduler:
         self.children = {}
         self.lock = threading.Lock()
         self.thread = None
+        self.stopping = threading.Event()
 
     def ensure_running(self) -> None:
         with self.lock:
@@ -160,8 +161,12 @@ class Scheduler:
                 self.thread = threading.Thread(target=self._loop, name="train-scheduler", daemon=True)
                 self.thread.start()
 
+    def stop(self) -> None:
+        """End the watching thread after its current tick (children already started keep running)."""
+        self.stopping.set()
+
     def _loop(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             try:
                 self.tick()
             except Exception:  # noqa: BLE001 - the scheduler must outlive any one bad job file
@@ -177,7 +182,9 @@ class Scheduler:
                 self._reap(job_id, folder, child.returncode)
         waiting = [job for job in jobs() if job["state"] == QUEUED]
         while waiting and len(self.children) < slots():
-            self._start(waiting.pop(0))
+            job = waiting.pop(0)
+            if _claim(queue_dir() / job["id"]):
+                self._start(job)
 
     def _start(self, job: dict) -> None:
         folder = queue_dir() / job["id"]
@@ -212,6 +219,16 @@ class Scheduler:
             if job["state"] == RUNNING and job["id"] not in self.children:
                 job.update(state="failed", ended=time.time(), error=text("train.server_restarted"))
                 _save(job)
+
+
+def _claim(folder) -> bool:
+    """Take a waiting job for this scheduler: True for exactly one caller, even when two schedulers
+    (two servers over one data home, an old and a new one) see it waiting at the same moment."""
+    try:
+        os.close(os.open(folder / "claimed", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except FileExistsError:
+        return False
 
 
 def fail_run(folder, reason: str) -> None:

@@ -95,5 +95,23 @@ def test_the_line_survives_a_server_restart(home):
     waiting = queue.submit(config("waiting").__dict__, owner(2), True, "ja")
     restarted = queue.Scheduler()  # what a new server process starts with
     restarted.ensure_running()
-    assert queue.load(dead["id"])["state"] == "failed" and "サーバー" in queue.load(dead["id"])["error"]
-    wait_for(lambda: queue.load(waiting["id"])["state"] == "finished", timeout=300)
+    try:
+        assert queue.load(dead["id"])["state"] == "failed" and "サーバー" in queue.load(dead["id"])["error"]
+        wait_for(lambda: queue.load(waiting["id"])["state"] == "finished", timeout=300)
+    finally:
+        restarted.stop()  # this process's own scheduler goes on serving the tests after this one
+
+
+def test_a_waiting_job_is_started_once_when_two_schedulers_see_it(home):
+    """Two schedulers over one data home (an old server and a new one): the job trains once."""
+    job = queue.submit(config("once").__dict__, owner(1), True, "ja")
+    first, second = queue.Scheduler(), queue.Scheduler()
+    first.tick()
+    second.tick()
+    assert len(first.children) + len(second.children) <= 1  # this process's own scheduler may have taken it
+    for scheduler in (first, second):
+        for child, _ in list(scheduler.children.values()):
+            child.wait(300)
+        scheduler.tick()  # reaps its child: the job reads finished
+    wait_for(lambda: queue.load(job["id"])["state"] == "finished", timeout=300)
+    assert len(runs.list_runs(kind="train")) == 1 and store.model_names() == ["once"]
