@@ -15,7 +15,7 @@ from engine.core.jsonio import read_jsonl
 from engine.core.messages import field_label, finite_number, text
 from engine.core.paths import public_mode
 from engine.train import queue
-from engine.train.jobs import JOBS
+from engine.train.jobs import JOBS, summarize
 from engine.train.search import RANK_BY, Judge, configs, held_out_rows, parse_grid, ranked
 from tabs.common import guarded_gen, remember_owner, stash_upload, t, whole_or_decimal
 
@@ -58,7 +58,7 @@ def follow_search(owner, request, grid_text, draws_value, held_out_file, rank_by
     jobs = JOBS.start_search(planned, owner, allow_paths=not public_mode())
     scores = {}  # job id -> the held-out metric of its model, measured once it has ended
     while True:
-        rows = [_row(job.refresh().data, grid) for job in jobs]
+        rows = [_row(job.refresh(), grid) for job in jobs]
         for row in rows:
             if row["state"] not in (queue.QUEUED, queue.RUNNING) and row["id"] not in scores:
                 scores[row["id"]] = judge.score(row["name"], row["state"], owner, allow_paths=False)
@@ -70,17 +70,14 @@ def follow_search(owner, request, grid_text, draws_value, held_out_file, rank_by
         time.sleep(POLL_SECONDS)
 
 
-def _row(job: dict, grid: dict) -> dict:
+def _row(job, grid: dict) -> dict:
     """A job's name, values, state and validation loss (its last one so far, or its final one)."""
-    loss = (job.get("outcome") or {}).get("eval_loss")
-    if loss is None and job.get("run_id"):
-        from engine.core import runs
-
-        losses = [r["eval_loss"] for r in read_jsonl(runs.run_folder(job["run_id"]) / "trainer_log.jsonl")
-                  if r.get("eval_loss") is not None]
-        loss = losses[-1] if losses else None
-    return {"id": job["id"], "name": job["name"], **{key: job["config"][key] for key in grid},
-            "state": job["state"], "eval_loss": loss, "run_id": job.get("run_id") or ""}
+    data = job.data
+    loss = (data.get("outcome") or {}).get("eval_loss")
+    if loss is None and job.run is not None:
+        loss = summarize(read_jsonl(job.run.trainer_log_path)).get("eval_loss")
+    return {"id": data["id"], "name": data["name"], **{key: data["config"][key] for key in grid},
+            "state": data["state"], "eval_loss": loss, "run_id": data.get("run_id") or ""}
 
 
 def _number(value) -> str:

@@ -82,26 +82,23 @@ class TrainingJobs:
     def start(self, config: TrainConfig, owner: str, allow_paths: bool = True) -> Job:
         config.check()
         check_new_name(config.name)  # refuse before taking a place in line
-        queue.require_free_name(config.name)
-        storage.check_room(owner)
-        mine = queue.latest_for(owner)
-        if public_mode() and mine and mine["state"] in (queue.QUEUED, queue.RUNNING):
-            raise StudioError("train.already_in_line", name=mine["name"])  # one place per visitor
-        job = queue.submit(asdict(config), owner, allow_paths, current_language())
-        queue.SCHEDULER.ensure_running()
-        return Job(job)
+        return self._put_in_line([config], owner, allow_paths)[0]
 
     def start_search(self, configs: list, owner: str, allow_paths: bool = True) -> list:
         """Put a search's trainings in line together (engine.train.search.configs made and checked
         them). On a public Space a visitor's search takes at most PUBLIC_SEARCH places."""
         if public_mode() and len(configs) > PUBLIC_SEARCH:
             raise StudioError("search.too_many_public", count=len(configs), limit=PUBLIC_SEARCH)
-        mine = queue.latest_for(owner)
-        if public_mode() and mine and mine["state"] in (queue.QUEUED, queue.RUNNING):
-            raise StudioError("train.already_in_line", name=mine["name"])
+        return self._put_in_line(configs, owner, allow_paths)
+
+    @staticmethod
+    def _put_in_line(configs: list, owner: str, allow_paths: bool) -> list:
         for config in configs:
             queue.require_free_name(config.name)
         storage.check_room(owner)
+        mine = queue.latest_for(owner)
+        if public_mode() and mine and mine["state"] in (queue.QUEUED, queue.RUNNING):
+            raise StudioError("train.already_in_line", name=mine["name"])  # one place (or search) per visitor
         found = [Job(queue.submit(asdict(c), owner, allow_paths, current_language())) for c in configs]
         queue.SCHEDULER.ensure_running()
         return found

@@ -19,7 +19,7 @@ import threading
 import time
 
 from engine.core import paths, runs
-from engine.core.jsonio import read_json, write_json
+from engine.core.jsonio import read_json, read_jsonl, write_json
 from engine.core.messages import StudioError, text
 
 POLL_SECONDS = 0.5
@@ -117,8 +117,6 @@ def usual_seconds() -> float:
 
 
 def _seconds_left(job: dict, usual: float) -> float:
-    from engine.core.jsonio import read_jsonl
-
     if job.get("run_id"):
         etas = [r["eta"] for r in read_jsonl(runs.run_folder(job["run_id"]) / "trainer_log.jsonl") if r.get("eta")]
         if etas:
