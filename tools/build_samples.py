@@ -615,16 +615,15 @@ def lexicon(dic: Dictionary) -> list[tuple[str, list[str]]]:
     found: dict[str, dict[int, tuple]] = collections.defaultdict(dict)
     english = set()    # the words and phrases that gloss a common entry
     for entry in dic.entries.values():
-        if not (entry.common or any(t in dic.text_rank for t in entry.all_texts())):
-            continue
         for si, sense in enumerate(entry.senses):
             for gi, gloss in enumerate(sense.glosses):
                 gloss = gloss.lower()
                 gloss = gloss[3:] if gloss.startswith("to ") else gloss
                 if not LEXICON_GLOSS.fullmatch(gloss) or gloss.count(" ") >= LEXICON_MAX_WORDS:
                     continue
-                if entry.common:
-                    english.add(gloss)
+                if not entry.common and " " in gloss:
+                    continue  # rare entries: single words only (every word JMdict glosses gets an answer)
+                english.add(gloss)
                 shown = entry.display(sense) or entry.all_texts()[0]
                 key = (bool(LOANWORD.fullmatch(shown)), bool(sense.misc & BAD_MISC), not entry.common,
                        si, gi, dic.usage_rank(entry), entry.idseq)

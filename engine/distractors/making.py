@@ -228,15 +228,14 @@ def _choice_notes(chosen: list, n: int) -> list:
     return notes if chosen else notes[1:]
 
 
-def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> DistractorSet:
+def gather(row: dict, t5_candidates: list, vs, has_model: bool) -> tuple:
+    """Every candidate of every source that passes the rules, scored and marked by kind, and the
+    dropped ones with their reason: what `pick` chooses from (and what the judged set labels)."""
     english, anchors = row["english"], row["anchors"]
     if not english:
         raise StudioError("distractors.empty_input")
     if not anchors and not has_model:
         raise StudioError("distractors.need_correct_or_model", word=english)
-    notes = []
-    if row["origin"] in ("samples", "lexicon"):
-        notes.append(text(f"distractors.note_from_{row['origin']}", word=english, correct="、".join(anchors)))
     best = max((c.score for c in t5_candidates if c.score is not None), default=0.0)
     pool = [Candidate(c.text, "t5", model_score=None if c.score is None else c.score - best) for c in t5_candidates]
     pool += [Candidate(w, "dictionary", key=check.vector_key(w, vs)) for a in anchors[:ANCHORS] for w in related(a)]
@@ -249,8 +248,17 @@ def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> Distrac
     for cand in kept:
         cand.score = score(cand, anchors, vs)
     mark_kinds(kept, english, anchors, vs)
+    return kept, dropped
+
+
+def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> DistractorSet:
+    kept, dropped = gather(row, t5_candidates, vs, has_model)
+    notes = []
+    if row["origin"] in ("samples", "lexicon"):
+        notes.append(text(f"distractors.note_from_{row['origin']}", word=row["english"],
+                          correct="、".join(row["anchors"])))
     chosen = pick(kept, n, vs)
     notes += _choice_notes(chosen, n)
     shown = [Distractor(school_spelling(c.text), round(c.score, 4), c.source) for c in chosen]
-    return DistractorSet(english, anchors, shown,
+    return DistractorSet(row["english"], row["anchors"], shown,
                          notes=notes, dropped=dropped, correct_from=row["origin"])

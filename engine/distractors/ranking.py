@@ -18,6 +18,9 @@ HEAD_MATES = 20  # words sharing a compound answer's last kanji offered per answ
 HEAD_RELATED = 0.3  # below this cosine a shared kanji is a coincidence (力士 for 会計士: 0.16)
 KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 EXCLUDED_MINOR_POS = ("固有名詞", "数詞")  # names and numbers make poor vocabulary distractors
+# The best of each source by score that the ranker chooses among: the pools of the judged set
+# (data/judged) hold exactly these, so what is shown has a teacher's label.
+SHORTLIST = {"vectors": 14, "head": 4, "t5": 8, "dictionary": 3}
 
 
 @dataclass
@@ -134,6 +137,16 @@ def mark_kinds(cands: list, english: str, anchors: list, vs) -> None:
     for cand in cands:
         if not cand.kind and any(likeness(cand, other, vs) >= FAMILY for other in narrower):
             cand.kind = "family"
+
+
+def shortlist(cands: list, vs) -> list:
+    """SHORTLIST[source] candidates of each source, in source order, chosen as `pick` chooses (by score,
+    unlike those already taken, kinds of the answer last): the top by cosine alone is one family (dog:
+    チワワ, コーギー, パグ, …)."""
+    found = []
+    for source, take in SHORTLIST.items():
+        found += pick([c for c in cands if c.source == source], take, vs)
+    return found
 
 
 def likeness(a: Candidate, b: Candidate, vs) -> float:

@@ -153,6 +153,31 @@ def glosses(word: str) -> set:
     return set(_glosses().get(check.clean(word), ()))
 
 
+BROAD_GLOSS = 90  # an English gloss with more forms than this ("thing", "take") says little about a word
+
+
+@lru_cache(maxsize=1)
+def _glossed_by() -> dict:
+    """Japanese form -> every English word or phrase of the lexicon that lists it (the reverse dictionary)."""
+    found = {}
+    for english, forms in _lexicon().items():
+        for form in forms:
+            found.setdefault(form, set()).add(english)
+    return found
+
+
+def gloss_set(word: str) -> set:
+    """The English glosses of `word` in the lexicon, leaving out the broad ones (BROAD_GLOSS)."""
+    lexicon = _lexicon()
+    return {g for g in _glossed_by().get(check.clean(word), ()) if len(lexicon[g]) <= BROAD_GLOSS}
+
+
+def is_dictionary_word(word: str) -> bool:
+    """Whether `word` is a form of some JMdict entry (the lexicon lists every entry with an English gloss)."""
+    word = check.clean(word)
+    return word in _glossed_by() or word in _kana_spellings().values()
+
+
 def kind_relation(candidate: str, english: str, answers: list) -> str:
     """"narrower" when the dictionary says `candidate` is a kind of the quiz word or of an answer
     (パグ for dog), "broader" when an answer is a kind of `candidate` (木 for 松), else ""."""
@@ -178,4 +203,5 @@ def reload() -> None:
     _related.cache_clear()
     _kinds.cache_clear()
     _glosses.cache_clear()
+    _glossed_by.cache_clear()
     _senses.cache_clear()

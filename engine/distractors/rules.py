@@ -1,0 +1,105 @@
+"""The teacher's rules: what the judged labels (data/judged, docs/distractor-rubric.md) show a teacher
+never prints, applied to every candidate of every source after the leak rules.
+
+  - a proper noun (SudachiPy's 固有名詞: 西武, 青木, 京セラ) is not a vocabulary option;
+  - only whole dictionary words: a spelling that is no form of any JMdict entry (いけメン, テースト)
+    is a fragment or an odd spelling;
+  - the answer's slot: a な-adjective answer (有名な) takes な-adjectives, shown with な (簡単な); a
+    する-verb answer (勉強する) takes nouns that take する, shown with する (練習する); a 〜的 answer
+    takes 〜的 words or な-adjectives; a person (歯医者, 活動家) takes a person;
+  - the reverse dictionary check: a candidate that shares a JMdict gloss with an answer means the
+    same (左側 and 左 are both "left"): a second right answer.
+Between the options of one question (engine.distractors.ranking.pick): no two that share a gloss
+(晩飯 and 夕食, both "dinner"), since a student strikes both.
+"""
+from engine.words import checks as check
+from engine.words.lexicon import gloss_set, is_dictionary_word
+
+PERSON_ENDINGS = set("者人家士師員手官医婦")
+ADJECTIVAL = ("形状詞",)
+NA, SURU = "な", "する"
+
+
+def slot(answer: str) -> str:
+    """The kind of slot an answer fills: "na" (有名な), "suru" (勉強する), "teki" (国際的, 国際的な),
+    "person" (歯医者), or "" (anything of the answer's part of speech)."""
+    answer = check.clean(answer)
+    base = _strip(answer)
+    info = check.analyse(base)
+    if base.endswith("的"):
+        return "teki"
+    if answer.endswith(SURU) and base != answer and _takes_suru(info):
+        return "suru"
+    if answer.endswith(NA) and base != answer and _adjectival(info):
+        return "na"
+    if len(base) > 1 and base[-1] in PERSON_ENDINGS and info.major_pos == "名詞":
+        return "person"
+    return ""
+
+
+def _strip(answer: str) -> str:
+    for ending in (SURU, NA):
+        if answer.endswith(ending) and len(answer) > len(ending):
+            return answer[: -len(ending)]
+    return answer
+
+
+def _adjectival(info) -> bool:
+    return info.major_pos in ADJECTIVAL or info.pos[1:2] == ("普通名詞",) and _minor(info) == "形状詞可能"
+
+
+def _takes_suru(info) -> bool:
+    return info.major_pos == "名詞" and _minor(info) in ("サ変可能", "サ変形状詞可能")
+
+
+def _minor(info) -> str:
+    from engine.words import japanese
+
+    tokenizer = japanese.sudachi()
+    if tokenizer is None or not info.text:
+        return ""
+    morphemes = tokenizer[0].tokenize(info.text, tokenizer[1])
+    return morphemes[0].part_of_speech()[2] if len(morphemes) == 1 else ""
+
+
+def fits_slot(word: str, kind: str) -> bool:
+    """Whether `word` (as the vectors or a model spell it, without な or する) can fill a slot of `kind`."""
+    base = _strip(check.clean(word)) if kind in ("na", "suru") else check.clean(word)
+    info = check.analyse(base)
+    if kind == "teki":
+        return base.endswith("的") or info.major_pos in ADJECTIVAL
+    if kind == "na":
+        return _adjectival(info) and not base.endswith("的") or base.endswith("的")
+    if kind == "suru":
+        return _takes_suru(info)
+    if kind == "person":
+        return len(base) > 1 and base[-1] in PERSON_ENDINGS and info.major_pos == "名詞"
+    return True
+
+
+def shown(word: str, kind: str) -> str:
+    """`word` in the answer's form: 簡単 -> 簡単な beside 有名な, 練習 -> 練習する beside 勉強する."""
+    base = _strip(word) if kind in ("na", "suru") else word
+    if kind == "na" or kind == "teki" and word != base:
+        return base + NA
+    return base + SURU if kind == "suru" else word
+
+
+def reason(word: str, answers: list, kind: str) -> str:
+    """Why a teacher would not print `word` for these answers ("" when the rules let it through)."""
+    info = check.analyse(word)
+    if info.pos[1:2] == ("固有名詞",):
+        return "proper_noun"
+    if not is_dictionary_word(word):
+        return "not_in_dictionary"
+    if not fits_slot(word, kind):
+        return "slot"
+    if shares_gloss(word, answers):
+        return "same_gloss"
+    return ""
+
+
+def shares_gloss(word: str, others: list) -> bool:
+    """Whether `word` and one of `others` translate one English gloss (左側 and 左: "left")."""
+    mine = gloss_set(_strip(word))
+    return bool(mine) and any(mine & gloss_set(_strip(other)) for other in others)
