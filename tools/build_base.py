@@ -15,13 +15,16 @@ is given what it cannot learn here:
   and stay frozen while the rest learns, so a word the training never showed keeps its place
   among the words it did show: "near but not equal" learnt on 8,000 words applies to all 19,000.
 * The training pairs are JMdict's common English words (JMdict through jamdict-data, CC BY-SA
-  4.0) with, as targets, the nearest chiVe neighbours of their translation that pass every filter of
-  tools/build_samples.py (same part of speech, not a translation in any sense, no shared gloss,
-  reading or spelling): up to six per word, so the model learns a neighbourhood, not one word.
+  4.0) with, as targets, those of the nearest chiVe neighbours of their translation that pass every
+  filter of tools/build_samples.py (same part of speech, not a translation in any sense, no shared
+  gloss, reading or spelling) and that the ranker learned from teachers' labels calls good
+  (engine.distractors.ranker, data/judged): up to six per word, best first, so the model learns to
+  write what a teacher prints, not merely what is near.
 * An unlikelihood term (Welleck et al. 2019) pushes down, at the first output position, every
   Japanese form JMdict lists for the English word, so synonyms of the answer are avoided as well.
-* The 300 held-out words of data/samples (their English and every translation they list) are left
-  out of the training pairs, so the quality measured on them is on words the model never saw.
+* The 300 held-out words of data/samples (their English and every translation they list) and the
+  judged set's evaluation words (data/judged) are left out of the training pairs, so the quality
+  measured on them is on words the model never saw.
 
 Deterministic (fixed seeds; every ordering has a tie-breaker) and resumable: the data, tokenizer
 and initial weights are written once into the work folder, the Trainer saves a checkpoint every
@@ -57,6 +60,8 @@ sys.path.insert(0, str(ROOT))
 NAME = "t5studio-distractor-base"
 SEED = 20261201
 DISTRACTORS_PER_WORD = 6
+LOOK_AT = 40               # filter-passing neighbours per word that the ranker chooses the targets among
+GOOD_TARGET = 0.5          # the ranker's probability of "a teacher prints it" that a target needs
 ANSWERS_PER_WORD = 2       # inputs per English word: its first two answers the vocabulary spells whole
 SUBWORD_VOCAB = 6000       # SentencePiece pieces for English and for Japanese outside the word list
 JAPANESE_WORD = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff]+")
@@ -89,25 +94,56 @@ def heldout_words(path: Path) -> tuple[set, set]:
     return {r["Input"] for r in rows}, {c for r in rows for c in r["Correct"].split("|")}
 
 
+def judged_words() -> tuple[set, set]:
+    """English words and answers of the judged set's evaluation words (data/judged): never trained on."""
+    from engine.distractors import judged
+
+    words = judged.words("eval")
+    return {w["English"] for w in words}, {w["Answer"] for w in words}
+
+
+def good_targets(english: str, answers: list, candidates: list, vs) -> list:
+    """The candidates the ranker learned from teachers' labels calls good (probability of G at least
+    GOOD_TARGET, after the teacher's rules), best first: what the model learns to write."""
+    from engine.distractors import features, ranker, rules
+    from engine.distractors.ranking import Candidate, mark_kinds, score
+    from engine.words import checks
+
+    kind = rules.slot(answers[0])
+    kept = [Candidate(w, "vectors", key=checks.vector_key(w, vs)) for w in candidates
+            if not rules.reason(w, answers, kind)]
+    for cand in kept:
+        cand.score = score(cand, answers, vs)
+    mark_kinds(kept, english, answers, vs)
+    learned = ranker.weights()
+    scored = [(ranker.probability(features.values(c, answers[0], kind, vs), learned), c.text) for c in kept]
+    return [w for p, w in sorted(scored, key=lambda t: -t[0]) if p >= GOOD_TARGET]
+
+
 def build_rows(bs, vectors, limit: int | None, heldout: Path) -> list:
     """Per English word: (english, [answers], [distractors], [every JMdict form of every sense])."""
+    from engine.vectors import sources
+
     dic = bs.Dictionary(bs.load_jmdict(bs.jmdict_path()), vectors.row_of, bs.load_names(bs.jmdict_path()))
     chooser = bs.Chooser(dic, vectors)
     held_english, held_japanese = heldout_words(heldout)
+    judged_english, judged_japanese = judged_words()
+    vs = sources.load_vectors("chive")
     rows = []
     for word in bs.english_words(dic):
         if limit is not None and len(rows) >= limit:
             break
-        if word in held_english:
+        if word in held_english | judged_english:
             continue
         found = chooser.candidates(word)
         if found is None:
             continue
         correct, passing = found
         answers = [t.entry.display(t.sense) for t in correct]
-        if set(answers) & held_japanese:
+        if set(answers) & (held_japanese | judged_japanese):
             continue
-        wrong = list(dict.fromkeys(shown for shown, _ in itertools.islice(passing, 4 * DISTRACTORS_PER_WORD)))
+        wrong = list(dict.fromkeys(shown for shown, _ in itertools.islice(passing, LOOK_AT)))
+        wrong = good_targets(word, answers, wrong, vs)
         if wrong:
             forms = sorted({f for idseq in dic.any_sense.get(word, ()) for f in dic.entries[idseq].all_texts()})
             rows.append((word, answers, wrong[:DISTRACTORS_PER_WORD], forms))
@@ -409,8 +445,10 @@ translation its JMdict lexicon lists) and never lets the model repeat the answer
 - **JMdict** (© EDRDG, CC BY-SA 4.0, the release packaged in `jamdict-data` 1.5): {words:,} common
   English words and their translations. Targets: up to {per_word} nearest chiVe neighbours of the translation that
   pass the filters of `tools/build_samples.py` (same part of speech, not a translation in any sense, no
-  shared gloss, reading or spelling); {pairs:,} training pairs. The 300 held-out words of
-  `data/samples/distractors_heldout.csv` and every translation they list are left out.
+  shared gloss, reading or spelling) and that the distractor ranker, learned from teachers' labels
+  (`data/judged`, `docs/distractor-rubric.md`), calls good; {pairs:,} training pairs. The 300 held-out words of
+  `data/samples/distractors_heldout.csv`, every translation they list, and the judged set's evaluation
+  words are left out.
 - **chiVe** word vectors (© Works Applications, Apache-2.0, as shipped in `ja-ginza`): every Japanese word
   among their 20,000 rows is one token, whose embedding starts as its chiVe vector (PCA to {d_model} dims)
   and stays frozen in training (tied to the output layer).
@@ -421,8 +459,8 @@ Because the weights are derived from JMdict, they are shared under **CC BY-SA 4.
 
 {shape} gated-GELU; AdamW, learning rate {lr}, batch {batch}, {epochs} epochs ({steps} steps), linear
 decay after {warmup:.0%} warm-up; cross-entropy on the target plus an unlikelihood term on every
-Japanese form JMdict lists for the English word. Seed {seed}. Trained in {minutes} minutes on 2 CPU
-cores; reading JMdict and training the tokenizer take about a minute more.
+Japanese form JMdict lists for the English word. Seed {seed}. Trained in {minutes} minutes on {where};
+reading JMdict and training the tokenizer take about a minute more.
 
 Rebuild (deterministic, resumable; about the same time):
 
@@ -458,7 +496,16 @@ def render_card(facts: dict, params: int) -> str:
         name=NAME, params=params / 1e6, vocab=facts["vocab"], example=facts["dog"], words=facts["words"],
         per_word=DISTRACTORS_PER_WORD, pairs=facts["pairs"], d_model=SHAPE["d_model"], shape=shape,
         lr=RECIPE["learning_rate"], batch=RECIPE["batch_size"], epochs=RECIPE["epochs"], steps=facts["steps"],
-        warmup=RECIPE["warmup_ratio"], seed=SEED, minutes=facts["training_minutes"], **quality)
+        warmup=RECIPE["warmup_ratio"], seed=SEED, minutes=facts["training_minutes"],
+        where=facts.get("trained_on", "2 CPU cores"), **quality)
+
+
+def trained_on() -> str:
+    import os
+
+    import torch
+
+    return torch.cuda.get_device_name(0) + " GPU" if torch.cuda.is_available() else f"{os.cpu_count()} CPU cores"
 
 
 def training_minutes(work: Path) -> float:
@@ -553,7 +600,7 @@ def main(argv: list | None = None) -> int:
              "vocab": len(tokenizer), "steps": steps_done, "resumed_from_step": resumed_from,
              "heldout": {k: v for k, v in quality.items() if k != "examples"}, "examples": quality["examples"],
              "dog": first_output(model, tokenizer, "dog", "犬"), "minutes_this_run": round((time.monotonic() - started) / 60, 1),
-             "training_minutes": training_minutes(args.work),
+             "training_minutes": training_minutes(args.work), "trained_on": trained_on(),
              "command": "python tools/build_base.py" + (f" --limit {args.limit}" if args.limit else "")
              + (f" --steps {args.steps}" if args.steps else "") + (" --train-embeddings" if args.train_embeddings else "")}
     save(model, tokenizer, args.out, facts)

@@ -51,13 +51,15 @@ Usage:
     python tools/build_samples.py                    # full set into data/samples/
     python tools/build_samples.py --limit 30 --out /tmp/s   # a quick slice
 
-The runtime lexicon (lexicon_en_ja.csv, columns English, Japanese): for every English word or
-short phrase (up to LEXICON_MAX_WORDS words) that is a whole gloss of a common JMdict entry, every
-Japanese form (kanji spellings and kana readings) of every entry one of whose senses has that
-gloss, or the gloss with a leading "to " (verbs); case-insensitive, every sense and label counted
-(召し上がる, honorific, is still "eat"). Entries count when they are common or when one of their
-spellings is among the 20,000 chiVe words, the words the vectors can propose (食する "to eat" has
-no priority tag but is in chiVe). The app treats all of them as correct answers, so わんこ
+The runtime lexicon (lexicon_en_ja.csv, columns English, Japanese, Rare): for every English word or
+short phrase (up to LEXICON_MAX_WORDS words) that is a whole gloss of a common JMdict entry, and every
+single English word that glosses any entry, every Japanese form (kanji spellings and kana readings)
+of every entry one of whose senses has that gloss, or the gloss with a leading "to " (verbs);
+case-insensitive, every sense and label counted (召し上がる, honorific, is still "eat"). Japanese
+holds the usual entries': common ones, or with a spelling among the 20,000 chiVe words, the words the
+vectors can propose (食する "to eat" has no priority tag but is in chiVe); Rare the others' (スベタ
+for "dog"), so that every word JMdict glosses has an answer (butler: 執事) and the reverse dictionary
+knows every entry. The app treats all of them as correct answers, so わんこ
 ("dog; doggy") never comes back as a wrong answer for "dog". Order, which the app relies on when it
 looks an answer up: native words before katakana loanwords, plain senses before labelled ones
 (children's language, honorific, ...), common entries first, then the sense and gloss the word
@@ -610,10 +612,10 @@ def write_csv(path: Path, rows: list[Row]) -> None:
     write_table(path, ["Input", "Output", "Correct"], ([r.english, r.wrong, "|".join(r.correct)] for r in rows))
 
 
-def lexicon(dic: Dictionary) -> list[tuple[str, list[str]]]:
-    """(English, Japanese forms) for every gloss of a common entry; see the module docstring."""
+def lexicon(dic: Dictionary) -> list[tuple[str, list[str], list[str]]]:
+    """(English, usual Japanese forms, rare ones) for every gloss of an entry; see the module docstring."""
     found: dict[str, dict[int, tuple]] = collections.defaultdict(dict)
-    english = set()    # the words and phrases that gloss a common entry
+    english = set()    # the words and phrases that gloss an entry (rare entries: single words)
     for entry in dic.entries.values():
         for si, sense in enumerate(entry.senses):
             for gi, gloss in enumerate(sense.glosses):
@@ -632,15 +634,18 @@ def lexicon(dic: Dictionary) -> list[tuple[str, list[str]]]:
     rows = []
     for word in sorted(english):
         forms: dict[str, None] = {}
+        rare: dict[str, None] = {}
         for _key, shown in sorted(found[word].values(), key=lambda v: v[0]):
             entry = dic.entries[_key[-1]]
-            forms.update(dict.fromkeys([shown] + entry.all_texts()))
-        rows.append((word, list(forms)))
+            usual = entry.common or any(t in dic.text_rank for t in entry.all_texts())
+            (forms if usual else rare).update(dict.fromkeys([shown] + entry.all_texts()))
+        rows.append((word, list(forms), [f for f in rare if f not in forms]))
     return rows
 
 
-def write_lexicon(path: Path, rows: list[tuple[str, list[str]]]) -> None:
-    write_table(path, ["English", "Japanese"], ([english, "|".join(forms)] for english, forms in rows))
+def write_lexicon(path: Path, rows: list[tuple[str, list[str], list[str]]]) -> None:
+    write_table(path, ["English", "Japanese", "Rare"],
+                ([english, "|".join(forms), "|".join(rare)] for english, forms, rare in rows))
 
 
 def kana_spellings(entries: dict) -> list[tuple[str, str]]:

@@ -52,8 +52,9 @@ from dataclasses import asdict, dataclass, field
 from engine.core.messages import StudioError, int_in_range, text
 from engine.core.paths import BUNDLED_BASE
 from engine.distractors.answers import prepare, resolve_lexicon
+from engine.distractors import ranker, rules
 from engine.distractors.ranking import (ANCHORS, Candidate, filter_candidates, head_mates, mark_kinds, neighbours,
-                                        pick, score)
+                                        pick, pick_ranked, score, shortlist)
 from engine.words import checks as check
 from engine.words.lexicon import related, school_spelling, senses
 
@@ -222,7 +223,7 @@ def _choice_notes(chosen: list, n: int) -> list:
         f"{text('distractors.source_' + source)} {count}" for source, count in counts.items() if count))]
     if len(chosen) < n:
         notes.append(text("distractors.note_fewer", got=len(chosen), wanted=n))
-    kinds = [school_spelling(c.text) for c in chosen if c.kind]
+    kinds = [school_spelling(c.text) for c in chosen if c.kind and c.kind != "slot"]
     if kinds:
         notes.append(text("distractors.note_kinds", words="、".join(kinds)))
     return notes if chosen else notes[1:]
@@ -245,10 +246,40 @@ def gather(row: dict, t5_candidates: list, vs, has_model: bool) -> tuple:
             raise StudioError("distractors.correct_not_in_vectors", correct="、".join(anchors), source=vs.name)
         pool += near
     kept, dropped = filter_candidates(pool, row["leaks"], anchors, vs, row.get("whole", ()))
+    kept, dropped, misfits = _teacher_rules(kept, dropped, anchors)
     for cand in kept:
         cand.score = score(cand, anchors, vs)
     mark_kinds(kept, english, anchors, vs)
+    for cand in misfits:
+        cand.kind = cand.kind or "slot"
     return kept, dropped
+
+
+def _teacher_rules(kept: list, dropped: list, anchors: list) -> tuple:
+    """engine.distractors.rules over the candidates that passed the leak rules: (kept, dropped, misfits).
+    A candidate that only misses the answer's slot (a place for a person) is kept as a misfit, offered
+    like a kind of the answer, after all the others: a row must still hold N options."""
+    kind = rules.slot(anchors[0]) if anchors else ""
+    passed, misfits = [], []
+    for cand in kept:
+        why = rules.reason(cand.text, anchors, kind)
+        if why == "slot":
+            misfits.append(cand)
+        elif why:
+            dropped.append({"text": cand.text, "source": cand.source, "reason": f"rule:{why}"})
+            continue
+        passed.append(cand)
+    return passed, dropped, misfits
+
+
+def choose(kept: list, anchors: list, n: int, vs) -> list:
+    """The N to show: by the ranker learned from teachers' labels, first among each source's shortlist
+    (what the judged set labels), then among the rest; by the vectors' scores when no ranker is shipped."""
+    kind = rules.slot(anchors[0]) if anchors else ""
+    if not anchors or not ranker.rank(kept, anchors[0], kind, vs):
+        return pick(kept, n, vs)
+    first = shortlist(kept, vs)
+    return pick_ranked(first, [c for c in kept if c not in first], n, vs)
 
 
 def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> DistractorSet:
@@ -257,8 +288,9 @@ def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> Distrac
     if row["origin"] in ("samples", "lexicon"):
         notes.append(text(f"distractors.note_from_{row['origin']}", word=row["english"],
                           correct="、".join(row["anchors"])))
-    chosen = pick(kept, n, vs)
+    chosen = choose(kept, row["anchors"], n, vs)
     notes += _choice_notes(chosen, n)
-    shown = [Distractor(school_spelling(c.text), round(c.score, 4), c.source) for c in chosen]
+    kind = rules.slot(row["anchors"][0]) if row["anchors"] else ""
+    shown = [Distractor(rules.shown(school_spelling(c.text), kind), round(c.score, 4), c.source) for c in chosen]
     return DistractorSet(row["english"], row["anchors"], shown,
                          notes=notes, dropped=dropped, correct_from=row["origin"])

@@ -11,6 +11,7 @@ from engine.words.lexicon import kind_relation
 ANCHORS = 3  # correct answers whose neighbours are searched (the first ones: the usual senses)
 NEIGHBOURS = 300  # vector neighbours examined per correct answer; most fail the filters
 FAMILY = 0.65  # cosine above which two distractors are one narrow family (チワワ / パグ 0.78, チワワ / 猫 0.60)
+TWIN = 0.8  # cosine above which two options mean nearly the same to a student (晩飯 / 夕食)
 FAMILY_TOP = 5  # places at the top of a list that hold one member of a family each
 RELEVANCE = 0.65  # weight of the score against redundancy when picking the N
 MIN_RELATED = 0.2  # below this cosine a model's candidate earns nothing for the model's confidence
@@ -165,6 +166,23 @@ def pick(cands: list, n: int, vs) -> list:
     chosen = _diverse([c for c in cands if not c.kind], n, alike, [])
     kinds = _diverse([c for c in cands if c.kind], n - len(chosen), alike, chosen)
     return one_per_family(_best_first(chosen), alike) + _best_first(kinds)
+
+
+def pick_ranked(first: list, rest: list, n: int, vs) -> list:
+    """N by the ranker's score, `first` before `rest`, skipping a near-twin of one already picked (one
+    meaning: a shared JMdict gloss, or a cosine of TWIN or more; a student strikes both) and keeping
+    kinds of the answer for last. Best first, one member of a narrow family each in the top places."""
+    from engine.distractors.rules import shares_gloss
+
+    chosen = []
+    for group in (first, rest):
+        for kinds_too in (False, True):
+            for cand in _best_first([c for c in group if bool(c.kind) == kinds_too]):
+                if len(chosen) < n and not any(likeness(cand, p, vs) >= TWIN for p in chosen) \
+                        and not shares_gloss(cand.text, [p.text for p in chosen]):
+                    chosen.append(cand)
+    return one_per_family(_best_first([c for c in chosen if not c.kind]), lambda a, b: likeness(a, b, vs)) \
+        + _best_first([c for c in chosen if c.kind])
 
 
 def _best_first(found: list) -> list:

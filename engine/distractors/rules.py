@@ -21,23 +21,24 @@ NA, SURU = "な", "する"
 
 
 def slot(answer: str) -> str:
-    """The kind of slot an answer fills: "na" (有名な), "suru" (勉強する), "teki" (国際的, 国際的な),
+    """The kind of slot an answer fills: "na" (有名な, 国際的な), "suru" (勉強する), "teki" (国際的),
     "person" (歯医者), or "" (anything of the answer's part of speech)."""
     answer = check.clean(answer)
-    base = _strip(answer)
-    info = check.analyse(base)
-    if base.endswith("的"):
-        return "teki"
-    if answer.endswith(SURU) and base != answer and _takes_suru(info):
-        return "suru"
-    if answer.endswith(NA) and base != answer and _adjectival(info):
+    stem = base(answer)
+    info = check.analyse(stem)
+    if answer.endswith(NA) and stem != answer and (_adjectival(info) or stem.endswith("的")):
         return "na"
-    if len(base) > 1 and base[-1] in PERSON_ENDINGS and info.major_pos == "名詞":
+    if stem.endswith("的"):
+        return "teki"
+    if answer.endswith(SURU) and stem != answer and _takes_suru(info):
+        return "suru"
+    if len(stem) > 1 and stem[-1] in PERSON_ENDINGS and info.major_pos == "名詞":
         return "person"
     return ""
 
 
-def _strip(answer: str) -> str:
+def base(answer: str) -> str:
+    """The word without the な or する of its form (有名な -> 有名)."""
     for ending in (SURU, NA):
         if answer.endswith(ending) and len(answer) > len(ending):
             return answer[: -len(ending)]
@@ -64,25 +65,25 @@ def _minor(info) -> str:
 
 def fits_slot(word: str, kind: str) -> bool:
     """Whether `word` (as the vectors or a model spell it, without な or する) can fill a slot of `kind`."""
-    base = _strip(check.clean(word)) if kind in ("na", "suru") else check.clean(word)
-    info = check.analyse(base)
+    stem = base(check.clean(word)) if kind in ("na", "suru") else check.clean(word)
+    info = check.analyse(stem)
     if kind == "teki":
-        return base.endswith("的") or info.major_pos in ADJECTIVAL
+        return stem.endswith("的") or info.major_pos in ADJECTIVAL
     if kind == "na":
-        return _adjectival(info) and not base.endswith("的") or base.endswith("的")
+        return _adjectival(info) and not stem.endswith("的") or stem.endswith("的")
     if kind == "suru":
         return _takes_suru(info)
     if kind == "person":
-        return len(base) > 1 and base[-1] in PERSON_ENDINGS and info.major_pos == "名詞"
+        return len(stem) > 1 and stem[-1] in PERSON_ENDINGS and info.major_pos == "名詞"
     return True
 
 
 def shown(word: str, kind: str) -> str:
     """`word` in the answer's form: 簡単 -> 簡単な beside 有名な, 練習 -> 練習する beside 勉強する."""
-    base = _strip(word) if kind in ("na", "suru") else word
-    if kind == "na" or kind == "teki" and word != base:
-        return base + NA
-    return base + SURU if kind == "suru" else word
+    stem = base(word) if kind in ("na", "suru") else word
+    if kind == "na":
+        return stem + NA
+    return stem + SURU if kind == "suru" else word
 
 
 def reason(word: str, answers: list, kind: str) -> str:
@@ -101,5 +102,5 @@ def reason(word: str, answers: list, kind: str) -> str:
 
 def shares_gloss(word: str, others: list) -> bool:
     """Whether `word` and one of `others` translate one English gloss (左側 and 左: "left")."""
-    mine = gloss_set(_strip(word))
-    return bool(mine) and any(mine & gloss_set(_strip(other)) for other in others)
+    mine = gloss_set(base(word))
+    return bool(mine) and any(mine & gloss_set(base(other)) for other in others)

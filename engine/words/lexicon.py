@@ -83,13 +83,21 @@ def _lexicon() -> dict:
     for row in _sample_rows(LEXICON_FILE):
         word = _english_key(row.get("English") or "")
         if word:
-            found[word] = [w for w in (row.get("Japanese") or "").split("|") if w]
+            usual = [w for w in (row.get("Japanese") or "").split("|") if w]
+            found[word] = (usual, [w for w in (row.get("Rare") or "").split("|") if w])
     return found
 
 
 def lexicon_answers(english: str) -> list:
-    """Every Japanese form the bundled lexicon lists for `english` (may be empty)."""
-    return list(_lexicon().get(_english_key(english), []))
+    """Every Japanese form the bundled lexicon lists for `english`, usual entries first (may be empty)."""
+    usual, rare = _lexicon().get(_english_key(english), ([], []))
+    return usual + rare
+
+
+def usual_answers(english: str) -> list:
+    """The lexicon's forms of common (or chiVe-known) entries for `english`; the rare ones when it has no other."""
+    usual, rare = _lexicon().get(_english_key(english), ([], []))
+    return list(usual or rare)
 
 
 def senses(english: str) -> list:
@@ -102,7 +110,7 @@ def senses(english: str) -> list:
 @lru_cache(maxsize=4096)  # asked twice per word by the Try tab (the distractors, then the choices)
 def _senses(english: str) -> tuple:
     kept, seen = [], set()
-    for form in known_answers(english) + lexicon_answers(english):
+    for form in known_answers(english) + usual_answers(english):
         info = check.analyse(form)
         keys = {check.fold(form), check.fold(info.reading or form), info.normalized or form}
         if not keys & seen:
@@ -142,7 +150,7 @@ def _glosses() -> dict:
     """Japanese form -> the one-word English words whose usual translation it is: the lexicon's first
     form for them (犬: dog, not spy; the lexicon lists main senses and common words first)."""
     found = {}
-    for english, forms in _lexicon().items():
+    for english, (forms, _rare) in _lexicon().items():
         if " " not in english and forms:
             found.setdefault(forms[0], set()).add(english)
     return found
@@ -160,8 +168,8 @@ BROAD_GLOSS = 90  # an English gloss with more forms than this ("thing", "take")
 def _glossed_by() -> dict:
     """Japanese form -> every English word or phrase of the lexicon that lists it (the reverse dictionary)."""
     found = {}
-    for english, forms in _lexicon().items():
-        for form in forms:
+    for english, (usual, rare) in _lexicon().items():
+        for form in usual + rare:
             found.setdefault(form, set()).add(english)
     return found
 
@@ -169,7 +177,7 @@ def _glossed_by() -> dict:
 def gloss_set(word: str) -> set:
     """The English glosses of `word` in the lexicon, leaving out the broad ones (BROAD_GLOSS)."""
     lexicon = _lexicon()
-    return {g for g in _glossed_by().get(check.clean(word), ()) if len(lexicon[g]) <= BROAD_GLOSS}
+    return {g for g in _glossed_by().get(check.clean(word), ()) if sum(map(len, lexicon[g])) <= BROAD_GLOSS}
 
 
 def is_dictionary_word(word: str) -> bool:

@@ -1,0 +1,47 @@
+"""The judged set (data/judged, docs/distractor-rubric.md): the teacher's words, their candidate pools
+and the labels two independent passes gave them, read for the ranker's training (tools/train_ranker.py)
+and the judged benchmark (bench/judged.py).
+
+    words.csv    English, Answer, POS, Level, Split (eval: never used to train, tune or choose anything)
+    pools.csv    Id, English, Answer, Candidate, Sources (tools/build_judged_pools.py)
+    labels.csv   Id, English, Answer, Candidate, A, B, Label (two passes and the settled label: G C K U)
+"""
+import csv
+
+from engine.core import paths
+from engine.distractors import rules
+from engine.words import checks as check
+
+FOLDER = paths.REPO_ROOT / "data" / "judged"
+LABELS = ("G", "C", "K", "U")
+
+
+def read(name: str) -> list:
+    path = FOLDER / name
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def words(split: str = "") -> list:
+    """The judged words (dicts of words.csv), only those of `split` ("eval", "dev") when given."""
+    return [w for w in read("words.csv") if not split or w["Split"] == split]
+
+
+def labels(column: str = "Label") -> dict:
+    """(English, candidate as shown) -> label, from labels.csv's `column` (A, B or the settled Label)."""
+    return {(r["English"], r["Candidate"]): r[column] for r in read("labels.csv") if r.get(column) in LABELS}
+
+
+def key(english: str, shown: str, answer: str) -> tuple:
+    """The labels' key of an option as the app shows it: without the な or する of the answer's form
+    (pools hold the word as the vectors spell it)."""
+    kind = rules.slot(answer)
+    word = rules.base(check.clean(shown)) if kind in ("na", "suru") else check.clean(shown)
+    return english, word
+
+
+def label_of(found: dict, english: str, shown: str, answer: str) -> str:
+    """The label of an option, "" when nobody has labelled it."""
+    return found.get((english, check.clean(shown))) or found.get(key(english, shown, answer), "")

@@ -1,0 +1,94 @@
+"""Train the distractor ranker (data/judged/ranker.json) from the teachers' labels of the judged set.
+
+    pip install -r tools/requirements.txt
+    python tools/train_ranker.py [--out data/judged/ranker.json]
+
+Only the development words (words.csv, Split = dev) are read: the evaluation words never train, tune
+or choose anything. For each word the candidates come as the app makes them (every source, the bundled
+model's included, after the leak rules and the teacher's rules: engine.distractors.making.gather);
+those with a settled label are the examples, G against the rest. The model is scikit-learn's
+logistic regression on standardised features (engine.distractors.features), cross-validated by word
+(GroupKFold: a word's candidates are never split between training and validation). Deterministic:
+lbfgs, fixed folds, inputs in file order. The app applies the weights with numpy alone.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.core.paths import BUNDLED_BASE  # noqa: E402
+from engine.distractors import features, judged, making, rules  # noqa: E402
+from engine.distractors.answers import prepare, resolve_lexicon  # noqa: E402
+from engine.vectors import sources  # noqa: E402
+from engine.words.lexicon import school_spelling  # noqa: E402
+
+FOLDS = 5
+C = 1.0  # inverse regularisation; the default, not tuned on anything
+
+
+def examples(words: list, vs) -> tuple:
+    """(X, y, groups): one row per labelled candidate of each word, as the app sees it."""
+    found = judged.labels()
+    rows = [resolve_lexicon(prepare(w["English"], w["Answer"], True), vs) for w in words]
+    generated = making._generate(BUNDLED_BASE, rows, list(range(len(rows))), 5, "diverse_beam", True, None)
+    X, y, groups = [], [], []
+    for index, (word, row, cands) in enumerate(zip(words, rows, generated)):
+        kept = making.gather(row, cands, vs, True)[0] if row["anchors"] else []
+        kind = rules.slot(row["anchors"][0]) if row["anchors"] else ""
+        for cand in kept:
+            label = judged.label_of(found, word["English"], school_spelling(cand.text), word["Answer"])
+            if label:
+                X.append(features.values(cand, row["anchors"][0], kind, vs))
+                y.append(int(label == "G"))
+                groups.append(index)
+    return np.array(X), np.array(y), np.array(groups)
+
+
+def cross_validate(X, y, groups) -> dict:
+    """Out-of-fold AUC, and the share of G among each word's five best by the out-of-fold score."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import GroupKFold
+
+    scores = np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=FOLDS).split(X, y, groups):
+        scores[test] = fit(X[train], y[train]).predict_proba(X[test])[:, 1]
+    top = [y[groups == g][np.argsort(-scores[groups == g], kind="stable")[:5]] for g in np.unique(groups)]
+    return {"auc": round(float(roc_auc_score(y, scores)), 4),
+            "good_in_top5": round(float(np.mean([t.mean() for t in top])), 4),
+            "base_rate": round(float(y.mean()), 4)}
+
+
+def fit(X, y):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)).fit(X, y)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=judged.FOLDER / "ranker.json")
+    args = parser.parse_args(argv)
+    vs = sources.load_vectors("chive")
+    words = judged.words("dev")
+    X, y, groups = examples(words, vs)
+    scaler = fit(X, y)
+    std, model = scaler[0], scaler[1]
+    scale = np.where(std.scale_ > 0, std.scale_, 1.0)
+    result = {"features": list(features.NAMES), "mean": std.mean_.round(6).tolist(), "scale": scale.round(6).tolist(),
+              "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6),
+              "examples": int(len(y)), "words": int(len(np.unique(groups))), "cross_validation": cross_validate(X, y, groups),
+              "command": "python tools/train_ranker.py"}
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({k: result[k] for k in ("examples", "words", "cross_validation")}), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
