@@ -35,9 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("T5STUDIO_HOME", str(Path(tempfile.gettempdir()) / "t5studio-bench-home"))
 
-from engine.core.paths import BUNDLED_BASE  # noqa: E402
 from engine.distractors import judged  # noqa: E402
-from engine.distractors.making import make_distractors_batch  # noqa: E402
 
 TODAY_TAGS = {"default": "today", "model": "today_model", "no_answer": "today_no_answer"}
 
@@ -67,9 +65,7 @@ def today_options(words: list, path: str) -> dict:
 
 
 def current_options(words: list, path: str, n: int) -> dict:
-    rows = [(w["English"], "" if path == "no_answer" else w["Answer"]) for w in words]
-    model = BUNDLED_BASE if path == "model" else ""
-    sets = make_distractors_batch(rows, n=n, model=model)
+    sets = judged.options(words, path, n)
     return {w["English"]: [(d.text, d.source) for d in s.distractors] for w, s in zip(words, sets)}
 
 

@@ -116,7 +116,7 @@ def good_targets(english: str, answers: list, candidates: list, vs) -> list:
         cand.score = score(cand, answers, vs)
     mark_kinds(kept, english, answers, vs)
     learned = ranker.weights()
-    scored = [(ranker.probability(features.values(c, answers[0], kind, vs), learned), c.text) for c in kept]
+    scored = [(ranker.probability(features.values(c, english, answers[0], kind, vs), learned), c.text) for c in kept]
     return [w for p, w in sorted(scored, key=lambda t: -t[0]) if p >= GOOD_TARGET]
 
 

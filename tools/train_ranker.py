@@ -43,7 +43,7 @@ def examples(words: list, vs) -> tuple:
         for cand in kept:
             label = judged.label_of(found, word["English"], school_spelling(cand.text), word["Answer"])
             if label:
-                X.append(features.values(cand, row["anchors"][0], kind, vs))
+                X.append(features.values(cand, word["English"], row["anchors"][0], kind, vs))
                 y.append(int(label == "G"))
                 groups.append(index)
     return np.array(X), np.array(y), np.array(groups)

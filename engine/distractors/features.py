@@ -2,17 +2,28 @@
 the model, SudachiPy and the JMdict lexicon. The same function serves the ranker's training
 (tools/train_ranker.py, over the judged pools) and the app, so the two never disagree."""
 import math
+import re
 
 from engine.distractors import rules
 from engine.words import checks as check
-from engine.words.lexicon import gloss_set, glosses, is_dictionary_word
+from engine.words.lexicon import gloss_set, glosses, is_dictionary_word, is_usual_word, kinds
 
 NAMES = (
     "cosine", "no_cosine", "confidence", "from_t5", "from_vectors", "from_head", "from_dictionary",
-    "rarity", "not_in_vectors", "first_form_of", "glosses", "in_dictionary", "kind", "length", "length_gap",
-    "kana_only", "katakana", "all_kanji", "same_minor_pos", "same_last_char", "slot_person", "slot_na",
-    "slot_suru", "answer_verb", "answer_adjective", "answer_noun", "one_char",
+    "rarity", "not_in_vectors", "first_form_of", "glosses", "in_dictionary", "usual", "kind", "misfit",
+    "length", "length_gap", "kana_only", "katakana", "all_kanji", "same_minor_pos", "same_last_char",
+    "slot_person", "slot_na", "slot_suru", "answer_verb", "answer_adjective", "answer_noun", "one_char",
+    "shares_kind", "english_suffix_match", "cosine_squared", "common_and_close",
 )
+# The shape of an English word says what kind of thing it names: a quiz word and a distractor's
+# English gloss of the same shape are of the same kind (dentist / veterinarian, kindness / honesty).
+SUFFIXES = (("person", re.compile(r".(?:er|or|ist|ian|ant|ent|ee|man|woman)$")),
+            ("abstract", re.compile(r".(?:tion|sion|ment|ness|ity|ance|ence|ism|ship|hood|dom)$")),
+            ("adverb", re.compile(r".ly$")), ("adjective", re.compile(r".(?:ous|al|ful|less|ive|able|ible|ic|y)$")))
+
+
+def _shape(english: str) -> str:
+    return next((name for name, pattern in SUFFIXES if pattern.search(english)), "")
 
 
 def _rarity(word: str, vs) -> float:
@@ -23,23 +34,33 @@ def _rarity(word: str, vs) -> float:
     return math.log1p(vs.kv.key_to_index[key]) / math.log1p(len(vs.kv.index_to_key))
 
 
-def values(cand, answer: str, kind: str, vs) -> list:
-    """The feature values of `cand` (a ranking.Candidate, scored) for an answer filling a slot of `kind`."""
-    word, base = check.clean(cand.text), rules.base(answer)
-    info, answer_info = check.analyse(word), check.analyse(base)
+def _suffix_match(english: str, word: str) -> float:
+    shape = _shape(english.lower())
+    return float(bool(shape) and any(_shape(g) == shape for g in gloss_set(word) if " " not in g))
+
+
+def values(cand, english: str, answer: str, kind: str, vs) -> list:
+    """The feature values of `cand` (a ranking.Candidate, kind-marked) for an English word whose answer
+    fills a slot of `kind` (engine.distractors.rules.slot)."""
+    word, stem = check.clean(cand.text), rules.base(answer)
+    info, answer_info = check.analyse(word), check.analyse(stem)
     cosine = check.closeness(word, [answer], vs) if vs is not None else None
     confidence = math.exp(cand.model_score) if cand.model_score is not None else 0.0
+    rarity = _rarity(word, vs)
     return [
         cosine or 0.0, float(cosine is None), confidence,
         float(cand.source == "t5"), float(cand.source == "vectors"), float(cand.source == "head"),
         float(cand.source == "dictionary"),
-        _rarity(word, vs), float(not check.vector_key(word, vs)) if vs is not None else 1.0,
+        rarity, float(not check.vector_key(word, vs)) if vs is not None else 1.0,
         math.log1p(len(glosses(word))), math.log1p(len(gloss_set(word))), float(is_dictionary_word(word)),
-        float(bool(cand.kind)), float(len(word)), float(abs(len(word) - len(base))),
+        float(is_usual_word(word)), float(bool(cand.kind) and cand.kind != "slot"), float(cand.kind == "slot"),
+        float(len(word)), float(abs(len(word) - len(stem))),
         float(check.is_kana(word)), float(bool(word) and all("\u30a1" <= c <= "\u30ff" for c in word)),
         float(bool(word) and all(check.KANJI.match(c) for c in word)),
-        float(info.pos[1:2] == answer_info.pos[1:2]), float(word[-1:] == base[-1:]),
+        float(info.pos[1:2] == answer_info.pos[1:2]), float(word[-1:] == stem[-1:]),
         float(kind == "person"), float(kind in ("na", "teki")), float(kind == "suru"),
         float(answer_info.major_pos == "動詞"), float(answer_info.major_pos in ("形容詞", "形状詞")),
         float(answer_info.major_pos == "名詞"), float(len(word) == 1),
+        float(bool(kinds(word) & kinds(stem))), _suffix_match(english, word),
+        (cosine or 0.0) ** 2, (cosine or 0.0) * (1.2 - rarity),
     ]

@@ -9,11 +9,14 @@ and the judged benchmark (bench/judged.py).
 import csv
 
 from engine.core import paths
+from engine.core.paths import BUNDLED_BASE
 from engine.distractors import rules
 from engine.words import checks as check
 
 FOLDER = paths.REPO_ROOT / "data" / "judged"
 LABELS = ("G", "C", "K", "U")
+# The ways a teacher asks (bench/judged.py): path -> (the answer given?, the model chosen).
+PATHS = {"default": (True, ""), "model": (True, BUNDLED_BASE), "no_answer": (False, "")}
 
 
 def read(name: str) -> list:
@@ -45,3 +48,11 @@ def key(english: str, shown: str, answer: str) -> tuple:
 def label_of(found: dict, english: str, shown: str, answer: str) -> str:
     """The label of an option, "" when nobody has labelled it."""
     return found.get((english, check.clean(shown))) or found.get(key(english, shown, answer), "")
+
+
+def options(words: list, path: str, n: int) -> list:
+    """The DistractorSet of each word on `path` (PATHS), as the app makes it."""
+    from engine.distractors.making import make_distractors_batch
+
+    answered, model = PATHS[path]
+    return make_distractors_batch([(w["English"], w["Answer"] if answered else "") for w in words], n=n, model=model)

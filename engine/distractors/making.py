@@ -272,14 +272,18 @@ def _teacher_rules(kept: list, dropped: list, anchors: list) -> tuple:
     return passed, dropped, misfits
 
 
-def choose(kept: list, anchors: list, n: int, vs) -> list:
-    """The N to show: by the ranker learned from teachers' labels, first among each source's shortlist
-    (what the judged set labels), then among the rest; by the vectors' scores when no ranker is shipped."""
+def choose(kept: list, row: dict, n: int, vs) -> list:
+    """The N to show: by the ranker learned from teachers' labels, first among each source's shortlist,
+    then among the rest (a row holds N whenever N are left); by the vectors' scores without a ranker."""
+    anchors = row["anchors"]
     kind = rules.slot(anchors[0]) if anchors else ""
-    if not anchors or not ranker.rank(kept, anchors[0], kind, vs):
+    if not anchors or not ranker.rank(shortlist(kept), row["english"], anchors[0], kind, vs):
         return pick(kept, n, vs)
-    first = shortlist(kept, vs)
-    return pick_ranked(first, [c for c in kept if c not in first], n, vs)
+    first = shortlist(kept)
+    rest = [c for c in kept if c not in first]
+    for cand in rest:
+        cand.score = 0.0  # unranked: only when the shortlist runs out
+    return pick_ranked(first, rest, n, vs)
 
 
 def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> DistractorSet:
@@ -288,7 +292,7 @@ def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> Distrac
     if row["origin"] in ("samples", "lexicon"):
         notes.append(text(f"distractors.note_from_{row['origin']}", word=row["english"],
                           correct="、".join(row["anchors"])))
-    chosen = choose(kept, row["anchors"], n, vs)
+    chosen = choose(kept, row, n, vs)
     notes += _choice_notes(chosen, n)
     kind = rules.slot(row["anchors"][0]) if row["anchors"] else ""
     shown = [Distractor(rules.shown(school_spelling(c.text), kind), round(c.score, 4), c.source) for c in chosen]

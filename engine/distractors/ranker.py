@@ -34,11 +34,11 @@ def probability(row_values: list, learned) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def rank(cands: list, answer: str, kind: str, vs) -> bool:
+def rank(cands: list, english: str, answer: str, kind: str, vs) -> bool:
     """Set each candidate's score to the ranker's probability of G; False (scores untouched) without one."""
     learned = weights()
     if learned is None:
         return False
     for cand in cands:
-        cand.score = probability(features.values(cand, answer, kind, vs), learned)
+        cand.score = probability(features.values(cand, english, answer, kind, vs), learned)
     return True

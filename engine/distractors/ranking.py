@@ -19,9 +19,9 @@ HEAD_MATES = 20  # words sharing a compound answer's last kanji offered per answ
 HEAD_RELATED = 0.3  # below this cosine a shared kanji is a coincidence (力士 for 会計士: 0.16)
 KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 EXCLUDED_MINOR_POS = ("固有名詞", "数詞")  # names and numbers make poor vocabulary distractors
-# The best of each source by score that the ranker chooses among: the pools of the judged set
-# (data/judged) hold exactly these, so what is shown has a teacher's label.
-SHORTLIST = {"vectors": 14, "head": 4, "t5": 8, "dictionary": 3}
+# The best of each source by score (cosine, or the model's confidence) that the ranker chooses among:
+# enough that a word's good options are in it, few enough to rank 30 words in a few seconds.
+SHORTLIST = {"vectors": 60, "head": 20, "t5": 16, "dictionary": 6}
 
 
 @dataclass
@@ -140,13 +140,11 @@ def mark_kinds(cands: list, english: str, anchors: list, vs) -> None:
             cand.kind = "family"
 
 
-def shortlist(cands: list, vs) -> list:
-    """SHORTLIST[source] candidates of each source, in source order, chosen as `pick` chooses (by score,
-    unlike those already taken, kinds of the answer last): the top by cosine alone is one family (dog:
-    チワワ, コーギー, パグ, …)."""
+def shortlist(cands: list) -> list:
+    """The best SHORTLIST[source] candidates of each source by score, in source order."""
     found = []
     for source, take in SHORTLIST.items():
-        found += pick([c for c in cands if c.source == source], take, vs)
+        found += _best_first([c for c in cands if c.source == source])[:take]
     return found
 
 

@@ -180,6 +180,16 @@ def gloss_set(word: str) -> set:
     return {g for g in _glossed_by().get(check.clean(word), ()) if sum(map(len, lexicon[g])) <= BROAD_GLOSS}
 
 
+@lru_cache(maxsize=1)
+def _usual_forms() -> frozenset:
+    return frozenset(form for usual, _rare in _lexicon().values() for form in usual)
+
+
+def is_usual_word(word: str) -> bool:
+    """Whether `word` is a form of a common (or chiVe-known) JMdict entry: a word a student meets."""
+    return check.clean(word) in _usual_forms()
+
+
 def is_dictionary_word(word: str) -> bool:
     """Whether `word` is a form of some JMdict entry (the lexicon lists every entry with an English gloss)."""
     word = check.clean(word)
@@ -212,4 +222,5 @@ def reload() -> None:
     _kinds.cache_clear()
     _glosses.cache_clear()
     _glossed_by.cache_clear()
+    _usual_forms.cache_clear()
     _senses.cache_clear()
