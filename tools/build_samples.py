@@ -95,6 +95,7 @@ KINDS_FILE = "kinds_ja.csv"  # Japanese word -> what it is a kind of, in English
 KIND_SENSES = 2  # the senses whose glosses say what a word is a kind of (猫's third one is "geisha")
 RELATED_SENSES = 1  # links of the main sense only: later senses drift off it (犬 "spy": 密告者)
 LEXICON_MAX_WORDS = 3     # "look after" and "at first" are in; longer glosses are explanations
+PREPOSITIONS = {"to", "of", "in", "on", "at", "for", "with", "from", "into", "about", "by"}
 LEXICON_GLOSS = re.compile(r"[a-z][a-z'-]*(?: [a-z][a-z'-]*)*")
 
 COMMON_TAGS = {"news1", "ichi1", "spec1", "spec2", "gai1"}
@@ -612,25 +613,38 @@ def write_csv(path: Path, rows: list[Row]) -> None:
     write_table(path, ["Input", "Output", "Correct"], ([r.english, r.wrong, "|".join(r.correct)] for r in rows))
 
 
+def gloss_keys(gloss: str) -> list[str]:
+    """The lexicon's English keys for one gloss: the gloss itself ("to run" -> "run"), without its
+    notes in brackets ("to define (a term)" -> "define"), and the word a short phrase is built on
+    ("to be thirsty" -> "thirsty", "to belong to" -> "belong", "the latter" -> "latter"), so plain quiz words find their entries."""
+    found = []
+    for text in (gloss.lower(), normalise_gloss(gloss.lower())):
+        text = text[3:] if text.startswith("to ") else text
+        words = text.split()
+        if words[:1] in (["be"], ["the"], ["a"], ["an"]) and len(words) > 1:
+            found.append(" ".join(words[1:]))
+        if len(words) == 2 and words[1] in PREPOSITIONS:
+            found.append(words[0])
+        found.insert(0, text)
+    return [k for k in dict.fromkeys(found) if LEXICON_GLOSS.fullmatch(k) and k.count(" ") < LEXICON_MAX_WORDS]
+
+
 def lexicon(dic: Dictionary) -> list[tuple[str, list[str], list[str]]]:
     """(English, usual Japanese forms, rare ones) for every gloss of an entry; see the module docstring."""
     found: dict[str, dict[int, tuple]] = collections.defaultdict(dict)
     english = set()    # the words and phrases that gloss an entry (rare entries: single words)
     for entry in dic.entries.values():
         for si, sense in enumerate(entry.senses):
-            for gi, gloss in enumerate(sense.glosses):
-                gloss = gloss.lower()
-                gloss = gloss[3:] if gloss.startswith("to ") else gloss
-                if not LEXICON_GLOSS.fullmatch(gloss) or gloss.count(" ") >= LEXICON_MAX_WORDS:
-                    continue
-                if not entry.common and " " in gloss:
-                    continue  # rare entries: single words only (every word JMdict glosses gets an answer)
-                english.add(gloss)
-                shown = entry.display(sense) or entry.all_texts()[0]
-                key = (bool(LOANWORD.fullmatch(shown)), bool(sense.misc & BAD_MISC), not entry.common,
-                       si, gi, dic.usage_rank(entry), entry.idseq)
-                if entry.idseq not in found[gloss] or key < found[gloss][entry.idseq][0]:
-                    found[gloss][entry.idseq] = (key, shown)
+            for gi, raw in enumerate(sense.glosses):
+                for gloss in gloss_keys(raw):
+                    if not entry.common and " " in gloss:
+                        continue  # rare entries: single words only (every word JMdict glosses gets an answer)
+                    english.add(gloss)
+                    shown = entry.display(sense) or entry.all_texts()[0]
+                    key = (bool(LOANWORD.fullmatch(shown)), bool(sense.misc & BAD_MISC), not entry.common,
+                           si, gi, dic.usage_rank(entry), entry.idseq)
+                    if entry.idseq not in found[gloss] or key < found[gloss][entry.idseq][0]:
+                        found[gloss][entry.idseq] = (key, shown)
     rows = []
     for word in sorted(english):
         forms: dict[str, None] = {}

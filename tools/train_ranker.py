@@ -74,9 +74,10 @@ def fit(X, y):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=judged.FOLDER / "ranker.json")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N development words (a quick check)")
     args = parser.parse_args(argv)
     vs = sources.load_vectors("chive")
-    words = judged.words("dev")
+    words = judged.words("dev")[: args.limit]
     X, y, groups = examples(words, vs)
     scaler = fit(X, y)
     std, model = scaler[0], scaler[1]
@@ -84,7 +85,7 @@ def main(argv=None) -> int:
     result = {"features": list(features.NAMES), "mean": std.mean_.round(6).tolist(), "scale": scale.round(6).tolist(),
               "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6),
               "examples": int(len(y)), "words": int(len(np.unique(groups))), "cross_validation": cross_validate(X, y, groups),
-              "command": "python tools/train_ranker.py"}
+              "command": "python tools/train_ranker.py" + (f" --limit {args.limit}" if args.limit else "")}
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: result[k] for k in ("examples", "words", "cross_validation")}), file=sys.stderr)
     return 0

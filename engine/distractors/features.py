@@ -13,7 +13,7 @@ NAMES = (
     "rarity", "not_in_vectors", "first_form_of", "glosses", "in_dictionary", "usual", "kind", "misfit",
     "length", "length_gap", "kana_only", "katakana", "all_kanji", "same_minor_pos", "same_last_char",
     "slot_person", "slot_na", "slot_suru", "answer_verb", "answer_adjective", "answer_noun", "one_char",
-    "shares_kind", "english_suffix_match", "cosine_squared", "common_and_close",
+    "shares_kind", "english_suffix_match", "cosine_squared", "common_and_close", "slot_no", "kana_for_kanji",
 )
 # The shape of an English word says what kind of thing it names: a quiz word and a distractor's
 # English gloss of the same shape are of the same kind (dentist / veterinarian, kindness / honesty).
@@ -44,7 +44,7 @@ def values(cand, english: str, answer: str, kind: str, vs) -> list:
     fills a slot of `kind` (engine.distractors.rules.slot)."""
     word, stem = check.clean(cand.text), rules.base(answer)
     info, answer_info = check.analyse(word), check.analyse(stem)
-    cosine = check.closeness(word, [answer], vs) if vs is not None else None
+    cosine = check.closeness(word, [stem], vs) if vs is not None else None
     confidence = math.exp(cand.model_score) if cand.model_score is not None else 0.0
     rarity = _rarity(word, vs)
     return [
@@ -62,5 +62,7 @@ def values(cand, english: str, answer: str, kind: str, vs) -> list:
         float(answer_info.major_pos == "動詞"), float(answer_info.major_pos in ("形容詞", "形状詞")),
         float(answer_info.major_pos == "名詞"), float(len(word) == 1),
         float(bool(kinds(word) & kinds(stem))), _suffix_match(english, word),
-        (cosine or 0.0) ** 2, (cosine or 0.0) * (1.2 - rarity),
+        (cosine or 0.0) ** 2, (cosine or 0.0) * (1.2 - rarity), float(kind == "no"),
+        float(check.is_kana(word) and bool(info.normalized) and info.normalized != word
+              and any(check.KANJI.match(c) for c in info.normalized)),
     ]

@@ -38,10 +38,10 @@ def labels(column: str = "Label") -> dict:
 
 
 def key(english: str, shown: str, answer: str) -> tuple:
-    """The labels' key of an option as the app shows it: without the な or する of the answer's form
+    """The labels' key of an option as the app shows it: without the な, する or の of the answer's form
     (pools hold the word as the vectors spell it)."""
     kind = rules.slot(answer)
-    word = rules.base(check.clean(shown)) if kind in ("na", "suru") else check.clean(shown)
+    word = rules.base(check.clean(shown)) if kind in rules.FORMS else check.clean(shown)
     return english, word
 
 

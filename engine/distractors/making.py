@@ -59,6 +59,7 @@ from engine.words import checks as check
 from engine.words.lexicon import related, school_spelling, senses
 
 N_RANGE = (1, 20)
+SAME_ROW = 0.999  # cosine at which a candidate sits on the answer's own vector
 SOURCES = ("t5", "vectors", "head", "dictionary")
 METHODS = ("diverse_beam", "beam", "sampling")
 
@@ -231,25 +232,29 @@ def _choice_notes(chosen: list, n: int) -> list:
 
 def gather(row: dict, t5_candidates: list, vs, has_model: bool) -> tuple:
     """Every candidate of every source that passes the rules, scored and marked by kind, and the
-    dropped ones with their reason: what `pick` chooses from (and what the judged set labels)."""
+    dropped ones with their reason: what `choose` picks from (and what the judged set labels)."""
     english, anchors = row["english"], row["anchors"]
     if not english:
         raise StudioError("distractors.empty_input")
     if not anchors and not has_model:
         raise StudioError("distractors.need_correct_or_model", word=english)
+    stems = [rules.base(a) for a in anchors]  # 有名な, 勉強する, 母国の are placed as 有名, 勉強, 母国
     best = max((c.score for c in t5_candidates if c.score is not None), default=0.0)
     pool = [Candidate(c.text, "t5", model_score=None if c.score is None else c.score - best) for c in t5_candidates]
-    pool += [Candidate(w, "dictionary", key=check.vector_key(w, vs)) for a in anchors[:ANCHORS] for w in related(a)]
+    pool += [Candidate(w, "dictionary", key=check.vector_key(w, vs)) for a in stems[:ANCHORS] for w in related(a)]
     if vs is not None and anchors:
-        near = neighbours(anchors, vs) + head_mates(anchors, vs)
+        near = neighbours(stems, vs) + head_mates(stems, vs)
         if not near and not has_model and not pool:
             raise StudioError("distractors.correct_not_in_vectors", correct="、".join(anchors), source=vs.name)
         pool += near
-    kept, dropped = filter_candidates(pool, row["leaks"], anchors, vs, row.get("whole", ()))
+    kept, dropped = filter_candidates(pool, row["leaks"] + stems, anchors, vs, row.get("whole", ()))
     kept, dropped, misfits = _teacher_rules(kept, dropped, anchors)
     for cand in kept:
-        cand.score = score(cand, anchors, vs)
-    mark_kinds(kept, english, anchors, vs)
+        cand.score = score(cand, stems, vs)
+    # chiVe stores 母国 as an alias of 祖国: a candidate on the answer's own row is the answer again.
+    dropped += [{"text": c.text, "source": c.source, "reason": "leak:alias"} for c in kept if c.score >= SAME_ROW]
+    kept = [c for c in kept if c.score < SAME_ROW]
+    mark_kinds(kept, english, stems, vs)
     for cand in misfits:
         cand.kind = cand.kind or "slot"
     return kept, dropped

@@ -94,7 +94,7 @@ def filter_candidates(pool: list, leaks: list, anchors: list, vs, whole=()) -> t
     """Candidates that are real words, not an answer in disguise, and not a repeat of a kept one.
 
     whole: answers that leak only as the same word, not by containment (one-kanji lexicon forms)."""
-    kept, dropped = [], []
+    kept, dropped, seen = [], [], check.SameWords(vs)
     for cand in pool:
         cand.text = check.clean(cand.text)
         reason = check.invalid_reason(cand.text, vs)
@@ -104,8 +104,7 @@ def filter_candidates(pool: list, leaks: list, anchors: list, vs, whole=()) -> t
             leak = check.leak_reason(cand.text, leaks, vs) or check.same_word_reason(cand.text, whole, vs)
             if leak:
                 reason = f"leak:{leak}"
-            elif any(check.disguise(cand.text, other.text, vs) in ("same", "script", "form", "vector")
-                     for other in kept):
+            elif seen.seen(cand.text):
                 reason = "duplicate"
         if reason:
             if reason != "duplicate":
@@ -113,6 +112,7 @@ def filter_candidates(pool: list, leaks: list, anchors: list, vs, whole=()) -> t
             continue
         cand.key = cand.key or check.vector_key(cand.text, vs)
         kept.append(cand)
+        seen.add(cand.text)
     return kept, dropped
 
 

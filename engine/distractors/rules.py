@@ -5,7 +5,8 @@ never prints, applied to every candidate of every source after the leak rules.
   - only whole dictionary words: a spelling that is no form of any JMdict entry (いけメン, テースト)
     is a fragment or an odd spelling;
   - the answer's slot: a な-adjective answer (有名な) takes な-adjectives, shown with な (簡単な); a
-    する-verb answer (勉強する) takes nouns that take する, shown with する (練習する); a 〜的 answer
+    する-verb answer (勉強する) takes nouns that take する, shown with する (練習する); an answer typed
+    with の (母国の) takes nouns, shown with の; a 〜的 answer
     takes 〜的 words or な-adjectives; a person (歯医者, 活動家) takes a person;
   - the reverse dictionary check: a candidate that shares a JMdict gloss with an answer means the
     same (左側 and 左 are both "left"): a second right answer.
@@ -17,17 +18,21 @@ from engine.words.lexicon import gloss_set, is_dictionary_word
 
 PERSON_ENDINGS = set("者人家士師員手官医婦")
 ADJECTIVAL = ("形状詞",)
-NA, SURU = "な", "する"
+NA, SURU, NO = "な", "する", "の"
+ENDINGS = (SURU, NA, NO)  # the forms an answer may be typed in: 有名な, 勉強する, 母国の
+FORMS = {"na": NA, "suru": SURU, "no": NO}  # slot -> the ending its options are shown with
 
 
 def slot(answer: str) -> str:
-    """The kind of slot an answer fills: "na" (有名な, 国際的な), "suru" (勉強する), "teki" (国際的),
+    """The kind of slot an answer fills: "na" (有名な, 国際的な), "suru" (勉強する), "no" (母国の), "teki" (国際的),
     "person" (歯医者), or "" (anything of the answer's part of speech)."""
     answer = check.clean(answer)
     stem = base(answer)
     info = check.analyse(stem)
     if answer.endswith(NA) and stem != answer and (_adjectival(info) or stem.endswith("的")):
         return "na"
+    if answer.endswith(NO) and stem != answer and info.major_pos == "名詞":
+        return "no"
     if stem.endswith("的"):
         return "teki"
     if answer.endswith(SURU) and stem != answer and _takes_suru(info):
@@ -39,7 +44,7 @@ def slot(answer: str) -> str:
 
 def base(answer: str) -> str:
     """The word without the な or する of its form (有名な -> 有名)."""
-    for ending in (SURU, NA):
+    for ending in ENDINGS:
         if answer.endswith(ending) and len(answer) > len(ending):
             return answer[: -len(ending)]
     return answer
@@ -65,7 +70,7 @@ def _minor(info) -> str:
 
 def fits_slot(word: str, kind: str) -> bool:
     """Whether `word` (as the vectors or a model spell it, without な or する) can fill a slot of `kind`."""
-    stem = base(check.clean(word)) if kind in ("na", "suru") else check.clean(word)
+    stem = base(check.clean(word)) if kind in FORMS else check.clean(word)
     info = check.analyse(stem)
     if kind == "teki":
         return stem.endswith("的") or info.major_pos in ADJECTIVAL
@@ -73,6 +78,8 @@ def fits_slot(word: str, kind: str) -> bool:
         return _adjectival(info) and not stem.endswith("的") or stem.endswith("的")
     if kind == "suru":
         return _takes_suru(info)
+    if kind == "no":
+        return info.major_pos == "名詞" and info.pos[1:2] != ("固有名詞",)
     if kind == "person":
         return len(stem) > 1 and stem[-1] in PERSON_ENDINGS and info.major_pos == "名詞"
     return True
@@ -80,10 +87,8 @@ def fits_slot(word: str, kind: str) -> bool:
 
 def shown(word: str, kind: str) -> str:
     """`word` in the answer's form: 簡単 -> 簡単な beside 有名な, 練習 -> 練習する beside 勉強する."""
-    stem = base(word) if kind in ("na", "suru") else word
-    if kind == "na":
-        return stem + NA
-    return stem + SURU if kind == "suru" else word
+    stem = base(word) if kind in FORMS else word
+    return stem + FORMS[kind] if kind in FORMS else word
 
 
 def reason(word: str, answers: list, kind: str) -> str:
