@@ -116,7 +116,8 @@ def good_targets(english: str, answers: list, candidates: list, vs) -> list:
         cand.score = score(cand, answers, vs)
     mark_kinds(kept, english, answers, vs)
     learned = ranker.weights()
-    scored = [(ranker.probability(features.values(c, english, answers[0], kind, vs), learned), c.text) for c in kept]
+    table = features.table(kept, english, answers[0], kind, vs)
+    scored = [(ranker.probability(row, learned), c.text) for c, row in zip(kept, table)]
     return [w for p, w in sorted(scored, key=lambda t: -t[0]) if p >= GOOD_TARGET]
 
 

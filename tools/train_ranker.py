@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from engine.core.paths import BUNDLED_BASE  # noqa: E402
 from engine.distractors import features, judged, making, rules  # noqa: E402
 from engine.distractors.answers import prepare, resolve_lexicon  # noqa: E402
+from engine.distractors.ranking import shortlist  # noqa: E402
 from engine.vectors import sources  # noqa: E402
 from engine.words.lexicon import school_spelling  # noqa: E402
 
@@ -38,12 +39,13 @@ def examples(words: list, vs) -> tuple:
     generated = making._generate(BUNDLED_BASE, rows, list(range(len(rows))), 5, "diverse_beam", True, None)
     X, y, groups = [], [], []
     for index, (word, row, cands) in enumerate(zip(words, rows, generated)):
-        kept = making.gather(row, cands, vs, True)[0] if row["anchors"] else []
+        kept = shortlist(making.gather(row, cands, vs, True)[0]) if row["anchors"] else []
         kind = rules.slot(row["anchors"][0]) if row["anchors"] else ""
-        for cand in kept:
+        table = features.table(kept, word["English"], row["anchors"][0], kind, vs)
+        for cand, values in zip(kept, table):
             label = judged.label_of(found, word["English"], school_spelling(cand.text), word["Answer"])
             if label:
-                X.append(features.values(cand, word["English"], row["anchors"][0], kind, vs))
+                X.append(values)
                 y.append(int(label == "G"))
                 groups.append(index)
     return np.array(X), np.array(y), np.array(groups)

@@ -14,7 +14,9 @@ NAMES = (
     "length", "length_gap", "kana_only", "katakana", "all_kanji", "same_minor_pos", "same_last_char",
     "slot_person", "slot_na", "slot_suru", "answer_verb", "answer_adjective", "answer_noun", "one_char",
     "shares_kind", "english_suffix_match", "cosine_squared", "common_and_close", "slot_no", "kana_for_kanji",
+    "same_pos_detail", "from_common", "cosine_rank", "cosine_below_best", "centrality", "centrality_rank",
 )
+PEERS = 10  # the closest other candidates whose cosines make a candidate's centrality
 # The shape of an English word says what kind of thing it names: a quiz word and a distractor's
 # English gloss of the same shape are of the same kind (dentist / veterinarian, kindness / honesty).
 SUFFIXES = (("person", re.compile(r".(?:er|or|ist|ian|ant|ent|ee|man|woman)$")),
@@ -65,4 +67,46 @@ def values(cand, english: str, answer: str, kind: str, vs) -> list:
         (cosine or 0.0) ** 2, (cosine or 0.0) * (1.2 - rarity), float(kind == "no"),
         float(check.is_kana(word) and bool(info.normalized) and info.normalized != word
               and any(check.KANJI.match(c) for c in info.normalized)),
+        float(rules.pos_detail(word) == rules.pos_detail(stem)), float(cand.source == "common"),
     ]
+
+
+def table(cands: list, english: str, answer: str, kind: str, vs) -> list:
+    """The feature rows of a word's candidates: each one's own values, then where it stands among the
+    others (its cosine's rank, how far below the best; how close it sits to its peers: siblings of one
+    kind, 猫 and 羊 for 犬, sit close together, things from around the answer, 首輪, do not)."""
+    import numpy as np
+
+    rows = [values(c, english, answer, kind, vs) for c in cands]
+    if not rows:
+        return rows
+    cosines = np.array([r[0] for r in rows])
+    central = _centrality(cands, vs)
+    cosine_rank, central_rank = _percentiles(cosines), _percentiles(central)
+    best = cosines.max()
+    for i, row in enumerate(rows):
+        row += [cosine_rank[i], float(best - cosines[i]), float(central[i]), central_rank[i]]
+    return rows
+
+
+def _centrality(cands: list, vs):
+    import numpy as np
+
+    keys = [check.vector_key(c.text, vs) if vs is not None else "" for c in cands]
+    found = np.zeros(len(cands))
+    placed = [i for i, k in enumerate(keys) if k]
+    if len(placed) < 2:
+        return found
+    unit = np.array([vs.kv.get_vector(keys[i], norm=True) for i in placed])
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -1.0)
+    top = np.sort(sims, axis=1)[:, -min(PEERS, len(placed) - 1):]
+    found[placed] = top.mean(axis=1)
+    return found
+
+
+def _percentiles(values) -> list:
+    import numpy as np
+
+    order = np.argsort(np.argsort(-np.asarray(values), kind="stable"), kind="stable")
+    return list(order / max(1, len(values) - 1))

@@ -53,14 +53,15 @@ from engine.core.messages import StudioError, int_in_range, text
 from engine.core.paths import BUNDLED_BASE
 from engine.distractors.answers import prepare, resolve_lexicon
 from engine.distractors import ranker, rules
-from engine.distractors.ranking import (ANCHORS, Candidate, filter_candidates, head_mates, mark_kinds, neighbours,
+from engine.distractors.ranking import (ANCHORS, Candidate, common_words, filter_candidates, head_mates, mark_kinds,
+                                        neighbours,
                                         pick, pick_ranked, score, shortlist)
 from engine.words import checks as check
 from engine.words.lexicon import related, school_spelling, senses
 
 N_RANGE = (1, 20)
 SAME_ROW = 0.999  # cosine at which a candidate sits on the answer's own vector
-SOURCES = ("t5", "vectors", "head", "dictionary")
+SOURCES = ("t5", "vectors", "common", "head", "dictionary")
 METHODS = ("diverse_beam", "beam", "sampling")
 
 
@@ -243,7 +244,7 @@ def gather(row: dict, t5_candidates: list, vs, has_model: bool) -> tuple:
     pool = [Candidate(c.text, "t5", model_score=None if c.score is None else c.score - best) for c in t5_candidates]
     pool += [Candidate(w, "dictionary", key=check.vector_key(w, vs)) for a in stems[:ANCHORS] for w in related(a)]
     if vs is not None and anchors:
-        near = neighbours(stems, vs) + head_mates(stems, vs)
+        near = neighbours(stems, vs) + common_words(stems, vs) + head_mates(stems, vs)
         if not near and not has_model and not pool:
             raise StudioError("distractors.correct_not_in_vectors", correct="、".join(anchors), source=vs.name)
         pool += near

@@ -39,6 +39,6 @@ def rank(cands: list, english: str, answer: str, kind: str, vs) -> bool:
     learned = weights()
     if learned is None:
         return False
-    for cand in cands:
-        cand.score = probability(features.values(cand, english, answer, kind, vs), learned)
+    for cand, row in zip(cands, features.table(cands, english, answer, kind, vs)):
+        cand.score = probability(row, learned)
     return True

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from engine.words import checks as check
-from engine.words.lexicon import kind_relation
+from engine.words.lexicon import kind_relation, usual_translations
 
 ANCHORS = 3  # correct answers whose neighbours are searched (the first ones: the usual senses)
 NEIGHBOURS = 300  # vector neighbours examined per correct answer; most fail the filters
@@ -15,13 +15,14 @@ TWIN = 0.8  # cosine above which two options mean nearly the same to a student (
 FAMILY_TOP = 5  # places at the top of a list that hold one member of a family each
 RELEVANCE = 0.65  # weight of the score against redundancy when picking the N
 MIN_RELATED = 0.2  # below this cosine a model's candidate earns nothing for the model's confidence
+COMMON = 40  # the answer's nearest usual translations offered (engine.distractors.ranking.common_words)
 HEAD_MATES = 20  # words sharing a compound answer's last kanji offered per answer (会計士: 弁護士, 税理士)
 HEAD_RELATED = 0.3  # below this cosine a shared kanji is a coincidence (力士 for 会計士: 0.16)
 KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 EXCLUDED_MINOR_POS = ("固有名詞", "数詞")  # names and numbers make poor vocabulary distractors
 # The best of each source by score (cosine, or the model's confidence) that the ranker chooses among:
 # enough that a word's good options are in it, few enough to rank 30 words in a few seconds.
-SHORTLIST = {"vectors": 60, "head": 20, "t5": 16, "dictionary": 6}
+SHORTLIST = {"vectors": 60, "common": COMMON, "head": 20, "t5": 16, "dictionary": 6}
 
 
 @dataclass
@@ -65,6 +66,32 @@ def head_mates(anchors: list, vs) -> list:
         ranked = [words[i] for i in np.argsort(-cosines) if cosines[i] >= HEAD_RELATED]
         found += [Candidate(w, "head", key=w) for w in ranked if _fits(w, answer)][:HEAD_MATES]
     return found
+
+
+def common_words(anchors: list, vs) -> list:
+    """The words nearest the answer among those that are some English word's usual translation (the
+    lexicon's first form: 鳥 for bird, 魚 for fish): plain school vocabulary, reached past the vectors'
+    first NEIGHBOURS, where fragments and rare words crowd in."""
+    words, unit = _usual_translations(vs)
+    found = []
+    for answer in anchors[:ANCHORS]:
+        where = check.answer_vector(answer, vs)
+        if where is None or not words:
+            continue
+        cosines = unit @ where
+        ranked = [words[i] for i in cosines.argsort()[::-1][:4 * COMMON]]
+        found += [Candidate(w, "common", key=w) for w in ranked if w != answer and _fits(w, answer)][:COMMON]
+    return found
+
+
+@lru_cache(maxsize=2)
+def _usual_translations(vs) -> tuple:
+    """(words, their unit vectors): the lexicon's usual translations that the vectors hold as rows."""
+    import numpy as np
+
+    words = sorted(w for w in usual_translations() if w in vs)
+    unit = np.array([vs.kv.get_vector(w, norm=True) for w in words]) if words else np.zeros((0, vs.vector_size))
+    return words, unit
 
 
 @lru_cache(maxsize=2)

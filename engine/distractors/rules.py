@@ -13,6 +13,8 @@ never prints, applied to every candidate of every source after the leak rules.
 Between the options of one question (engine.distractors.ranking.pick): no two that share a gloss
 (晩飯 and 夕食, both "dinner"), since a student strikes both.
 """
+from functools import lru_cache
+
 from engine.words import checks as check
 from engine.words.lexicon import gloss_set, is_dictionary_word
 
@@ -59,12 +61,18 @@ def _takes_suru(info) -> bool:
 
 
 def _minor(info) -> str:
+    return pos_detail(info.text)
+
+
+@lru_cache(maxsize=50000)
+def pos_detail(word: str) -> str:
+    """SudachiPy's third level of a one-morpheme word's part of speech (サ変可能, 形状詞可能, 一般), or ""."""
     from engine.words import japanese
 
     tokenizer = japanese.sudachi()
-    if tokenizer is None or not info.text:
+    if tokenizer is None or not word:
         return ""
-    morphemes = tokenizer[0].tokenize(info.text, tokenizer[1])
+    morphemes = tokenizer[0].tokenize(word, tokenizer[1])
     return morphemes[0].part_of_speech()[2] if len(morphemes) == 1 else ""
 
 

@@ -156,6 +156,11 @@ def _glosses() -> dict:
     return found
 
 
+def usual_translations() -> set:
+    """Every Japanese word that is the usual (first) translation of some one-word English entry."""
+    return set(_glosses())
+
+
 def glosses(word: str) -> set:
     """The one-word English words the bundled lexicon translates first with `word` (犬: dog; 木: tree)."""
     return set(_glosses().get(check.clean(word), ()))
