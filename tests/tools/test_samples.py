@@ -63,17 +63,17 @@ def test_sizes_and_split():
 
 def test_lexicon_shape():
     raw = (SAMPLES / "lexicon_en_ja.csv").read_bytes()
-    assert not raw.startswith(b"\xef\xbb\xbf") and len(raw) < 3_000_000, len(raw)
+    assert not raw.startswith(b"\xef\xbb\xbf") and len(raw) < 7_000_000, len(raw)
     rows = list(csv.reader(raw.decode("utf-8").splitlines()))
-    assert rows[0] == ["English", "Japanese"]
-    words = [english for english, _ in rows[1:]]      # unpacking fails on a ragged row
-    assert 20_000 <= len(words) <= 60_000 and words == sorted(set(words)), "one sorted row per word"
-    lexicon = dict(rows[1:])
-    for english, japanese in rows[1:]:
+    assert rows[0] == ["English", "Japanese", "Rare"]
+    words = [english for english, _, _ in rows[1:]]      # unpacking fails on a ragged row
+    assert 50_000 <= len(words) <= 90_000 and words == sorted(set(words)), "one sorted row per word"
+    lexicon = {english: usual for english, usual, _ in rows[1:]}
+    for english, usual, rare in rows[1:]:
         assert re.fullmatch(r"[a-z][a-z'-]*( [a-z][a-z'-]*){0,2}", english), english
-        forms = japanese.split("|")
-        assert all(forms) and len(forms) == len(set(forms)), english
-        assert not re.search(r"[A-Za-z]", japanese), english    # JMdict forms: ＣＤ, １ are full-width
+        forms = [f for f in (usual + "|" + rare).split("|") if f]
+        assert forms and len(forms) == len(set(forms)), english
+        assert not re.search(r"[A-Za-z]", usual + rare), english    # JMdict forms: ＣＤ, １ are full-width
     assert {"犬", "いぬ", "イヌ", "わんこ", "ワンコ"} <= set(lexicon["dog"].split("|"))
     assert lexicon["dog"].split("|")[0] == "犬" and lexicon["eat"].split("|")[0] == "食べる"
     assert {"食する", "召し上がる", "食う"} <= set(lexicon["eat"].split("|"))
