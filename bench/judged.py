@@ -1,6 +1,7 @@
 """Distractors judged as a teacher judges them (results in BENCHMARKS_DISTRACTORS.md).
 
     OMP_NUM_THREADS=1 python bench/judged.py [--split eval] [--n 5] [--paths default,model,no_answer]
+    OMP_NUM_THREADS=2 python bench/judged.py --speed     # a 30-word list: in the app, and from the CLI
 
 On the judged set's words (data/judged; docs/distractor-rubric.md), every option a path shows is
 looked up in the settled labels (G good, C second right answer, K kind-of, U unsuitable):
@@ -97,7 +98,11 @@ def main(argv=None) -> int:
     parser.add_argument("--split", default="eval", choices=("eval", "dev", "all"))
     parser.add_argument("--n", type=int, default=5)
     parser.add_argument("--paths", default="default,model,no_answer")
+    parser.add_argument("--speed", action="store_true", help="time a 30-word list instead (see speed())")
     args = parser.parse_args(argv)
+    if args.speed:
+        speed(judged.words("eval"))
+        return 0
     words = judged.words("" if args.split == "all" else args.split)
     labels, missing = judged.labels(), []
     print(agreement())
@@ -115,6 +120,41 @@ def main(argv=None) -> int:
         f"{path}: " + ", ".join(f"{s} {g:.0%} of {k}" for s, (g, k) in sorted(found.items())) for path, found in sources))
     write_missing(sorted(set(missing)))
     return 0
+
+
+def speed(words: list) -> None:
+    """Seconds for a 30-word list as the Try tab's CSV batch makes it (vectors, dictionaries and the
+    bundled model already loaded), against the same list without the ranker in the same run; and from
+    the CLI, start to file."""
+    import subprocess
+
+    from engine.distractors import ranker
+    from engine.distractors.making import make_distractors_batch
+
+    rows = [(w["English"], w["Answer"]) for w in words[:30]]
+    make_distractors_batch(rows[:3], n=5, model=judged.PATHS["model"][1])  # loads the model and vectors
+    make_distractors_batch(rows, n=5)  # and the words' dictionary look-ups, as a page's first list does
+    timings = {}
+    for name in ("without the ranker", "with the ranker"):
+        if name == "without the ranker":
+            ranker.weights.cache_clear()
+            saved, ranker.RANKER_FILE = ranker.RANKER_FILE, ranker.RANKER_FILE.with_name("none.json")
+        started = time.monotonic()
+        make_distractors_batch(rows, n=5)
+        timings[name] = time.monotonic() - started
+        if name == "without the ranker":
+            ranker.RANKER_FILE = saved
+            ranker.weights.cache_clear()
+    with tempfile.TemporaryDirectory() as folder:
+        source, out = Path(folder) / "words.csv", Path(folder) / "out.csv"
+        source.write_text("Input,Correct\n" + "".join(f"{e},{a}\n" for e, a in rows), encoding="utf-8")
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "engine.distractors", "--csv", str(source), "--out", str(out)],
+                       cwd=ROOT, check=True, capture_output=True)
+        timings["CLI, start to file"] = time.monotonic() - started
+    base = timings["without the ranker"]
+    print("\n30 words, N = 5: " + "; ".join(f"{k} {v:.1f} s ({v / base:.2f}× the list without the ranker)"
+                                           for k, v in timings.items()))
 
 
 def write_missing(missing: list) -> None:

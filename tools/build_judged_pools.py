@@ -1,7 +1,8 @@
 """Add to the candidate pools of the judged set (data/judged/pools.csv) what today's code would show
 and nobody has labelled yet, so that every option the benchmark reports carries a teacher's label.
 
-    python tools/build_judged_pools.py --tag round2 [--top 10] [--words data/judged/words.csv]
+    python tools/build_judged_pools.py --tag round2 [--top 10]
+    python tools/build_judged_pools.py --tag round5 --from-unlabelled   # what bench/judged.py listed
 
 For each word (English + the answer a teacher typed) and each path of engine.distractors.judged.PATHS
 (answer given, with or without the bundled model; only the English word), the first --top options the current pipeline picks are
@@ -43,11 +44,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tag", required=True, help="a name for this round of additions (round2, …)")
     parser.add_argument("--top", type=int, default=10, help="options per word and path to cover")
+    parser.add_argument("--from-unlabelled", action="store_true",
+                        help="add the options bench/judged.py listed in data/judged/unlabelled.csv instead")
     args = parser.parse_args(argv)
     words = judged.words()
     rows = judged.read("pools.csv")
     next_id = max((int(r["Id"]) for r in rows), default=0) + 1
-    added = missing(words, args.top)
+    if args.from_unlabelled:  # what the last bench/judged.py run listed, without running the pipeline again
+        added = [(r["English"], r["Answer"], r["Candidate"], ["bench"]) for r in judged.read("unlabelled.csv")]
+    else:
+        added = missing(words, args.top)
     with (judged.FOLDER / "pools.csv").open("a", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         for offset, (english, answer, text, sources) in enumerate(added):

@@ -108,9 +108,9 @@ def _fits(word: str, answer: str) -> bool:
     """Whether a neighbour can stand beside `answer` in a quiz: the same part of speech (a verb's
     distractor is a verb, or the quiz gives itself away), no name or number, no inflected form,
     and no lone kanji for a longer answer (mostly fragments of compounds: 柴, 仔)."""
-    pos = check.analyse(answer).major_pos
+    pos = check.analyse(answer).slot_pos
     info = check.analyse(word)
-    if pos and info.major_pos != pos:
+    if pos and info.slot_pos != pos:
         return False
     if len(info.pos) > 1 and info.pos[1] in EXCLUDED_MINOR_POS or info.inflected:
         return False

@@ -18,7 +18,7 @@ from functools import lru_cache
 from engine.words import checks as check
 from engine.words.lexicon import gloss_set, is_dictionary_word
 
-PERSON_ENDINGS = set("者人家士師員手官医婦")
+PERSON_ENDINGS = set("者人家士師員手官医婦客")
 ADJECTIVAL = ("形状詞",)
 NA, SURU, NO = "な", "する", "の"
 ENDINGS = (SURU, NA, NO)  # the forms an answer may be typed in: 有名な, 勉強する, 母国の
@@ -39,7 +39,7 @@ def slot(answer: str) -> str:
         return "teki"
     if answer.endswith(SURU) and stem != answer and _takes_suru(info):
         return "suru"
-    if len(stem) > 1 and stem[-1] in PERSON_ENDINGS and info.major_pos == "名詞":
+    if len(stem) > 1 and stem[-1] in PERSON_ENDINGS and info.slot_pos == "名詞":
         return "person"
     return ""
 

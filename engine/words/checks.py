@@ -48,10 +48,17 @@ class WordInfo:
     pos: tuple = ()  # the first content morpheme's part of speech (major, minor)
     oov: bool = False  # some morpheme was not in SudachiPy's dictionary
     inflected: bool = False  # a verb or adjective not in its dictionary form (飼い for 飼う)
+    head_pos: str = ""  # the last content morpheme's major part of speech: 人 in 見知らぬ人 (Japanese is head-final)
 
     @property
     def major_pos(self) -> str:
         return self.pos[0] if self.pos else ""
+
+    @property
+    def slot_pos(self) -> str:
+        """The part of speech of the slot the word fills: a phrase ending in a noun is a noun (見知らぬ人),
+        a noun with する stays a noun (勉強する: its options are nouns that take する)."""
+        return "名詞" if self.head_pos == "名詞" and self.morphemes > 1 else self.major_pos
 
 
 def clean(word) -> str:
@@ -101,6 +108,7 @@ def analyse(word: str) -> WordInfo:
         oov=any(m.is_oov() for m in morphemes),
         inflected=any(m.part_of_speech()[0] in ("動詞", "形容詞") and m.surface() != m.dictionary_form()
                       for m in morphemes),
+        head_pos=core[-1].part_of_speech()[0],
     )
 
 
