@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 python bench/judged.py [--split eval] [--n 5] [--paths default,model,no_answer]
     OMP_NUM_THREADS=2 python bench/judged.py --speed     # a 30-word list: in the app, and from the CLI
+    OMP_NUM_THREADS=2 python bench/judged.py --model-candidates t5studio-distractor-base   # the model's own words
 
 On the judged set's words (data/judged; docs/distractor-rubric.md), every option a path shows is
 looked up in the settled labels (G good, C second right answer, K kind-of, U unsuitable):
@@ -99,9 +100,18 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=5)
     parser.add_argument("--paths", default="default,model,no_answer")
     parser.add_argument("--speed", action="store_true", help="time a 30-word list instead (see speed())")
+    parser.add_argument("--model-candidates", metavar="MODEL",
+                        help="judge only what MODEL (a name or folder) writes itself (see model_candidates())")
     args = parser.parse_args(argv)
     if args.speed:
         speed(judged.words("eval"))
+        return 0
+    if args.model_candidates:
+        missing = []
+        found = model_candidates(judged.words(args.split), args.model_candidates, judged.labels(), missing)
+        print(f"{args.model_candidates}: {found['candidates']} candidates; " + ", ".join(
+            f"{k} {found[k]:.1%}" for k in ("G", "C", "K", "U", "?")))
+        write_missing(sorted(set(missing)))
         return 0
     words = judged.words("" if args.split == "all" else args.split)
     labels, missing = judged.labels(), []
@@ -155,6 +165,29 @@ def speed(words: list) -> None:
     base = timings["without the ranker"]
     print("\n30 words, N = 5: " + "; ".join(f"{k} {v:.1f} s ({v / base:.2f}× the list without the ranker)"
                                            for k, v in timings.items()))
+
+
+def model_candidates(words: list, model: str, labels: dict, missing: list, top: int = 8) -> dict:
+    """What a model itself writes: its first `top` candidates per word (by its confidence) that pass
+    every rule, and the share of them a teacher prints."""
+    from engine.distractors import making
+    from engine.vectors import sources
+
+    vs = sources.load_vectors("chive")
+    rows = [making.resolve_lexicon(making.prepare(w["English"], w["Answer"], True), vs) for w in words]
+    generated = making._generate(model, rows, list(range(len(rows))), 5, "diverse_beam", True, None)
+    counts = collections.Counter()
+    for word, row, cands in zip(words, rows, generated):
+        kept = [c for c in making.gather(row, cands, vs, True)[0] if c.source == "t5" and not c.kind]
+        kept = sorted(kept, key=lambda c: -(c.model_score or 0.0))[:top]
+        for cand in kept:
+            shown = making.school_spelling(cand.text)
+            label = judged.label_of(labels, word["English"], shown, word["Answer"])
+            counts[label or "?"] += 1
+            if not label:
+                missing.append((word["English"], word["Answer"], shown))
+    total = sum(counts.values())
+    return {"candidates": total, **{k: counts[k] / max(1, total) for k in ("G", "C", "K", "U", "?")}}
 
 
 def write_missing(missing: list) -> None:

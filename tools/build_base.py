@@ -463,7 +463,8 @@ decay after {warmup:.0%} warm-up; cross-entropy on the target plus an unlikeliho
 Japanese form JMdict lists for the English word. Seed {seed}. Trained in {minutes} minutes on {where};
 reading JMdict and training the tokenizer take about a minute more.
 
-Rebuild (deterministic, resumable; about the same time):
+Rebuild (deterministic on one kind of machine, resumable; the targets come from the ranker in
+`data/judged/ranker.json`, so retrain it first when the labels change):
 
     pip install -r tools/requirements.txt
     python tools/build_base.py
@@ -480,6 +481,7 @@ Greedy output on the 300 held-out words (never seen in training), generated as t
 | Japanese, not a translation, and related (cosine ≥ 0.30) | {related:.1%} |
 | distinct outputs | {distinct} of 300 |
 
+{judged}
 ## Limits
 
 The model knows Japanese words through the chiVe vectors: a translation outside their 19,000 Japanese
@@ -498,7 +500,17 @@ def render_card(facts: dict, params: int) -> str:
         per_word=DISTRACTORS_PER_WORD, pairs=facts["pairs"], d_model=SHAPE["d_model"], shape=shape,
         lr=RECIPE["learning_rate"], batch=RECIPE["batch_size"], epochs=RECIPE["epochs"], steps=facts["steps"],
         warmup=RECIPE["warmup_ratio"], seed=SEED, minutes=facts["training_minutes"],
-        where=facts.get("trained_on", "2 CPU cores"), **quality)
+        where=facts.get("trained_on", "2 CPU cores"), judged=judged_section(facts.get("judged")), **quality)
+
+
+def judged_section(found) -> str:
+    """The card's lines on the judged set (facts["judged"], written by hand from bench/judged.py), or ""."""
+    if not found:
+        return ""
+    return ("Judged as a teacher judges options (`bench/judged.py`, the judged set's evaluation words,\n"
+            "never trained on; rubric in `docs/distractor-rubric.md`): of the model's own first "
+            f"{found['top']} candidates per word\nthat pass every rule, {found['good']:.1%} are ones a teacher "
+            f"prints (the previous model: {found['previous_good']:.1%}).\nSee BENCHMARKS_DISTRACTORS.md.\n")
 
 
 def trained_on() -> str:

@@ -56,3 +56,21 @@ def resolve_lexicon(row: dict, vs) -> dict:
     anchors = lookup_from_lexicon(row["lexicon"], vs)  # it leaks by every rule, like a typed one
     return {**row, "anchors": anchors, "leaks": list(dict.fromkeys(anchors + row["leaks"])),
             "whole": [w for w in row["whole"] if w not in anchors]}
+
+
+def placed(answer: str, english: str, vs) -> str:
+    """Where to look for an answer's neighbours: a kana answer by its kanji spelling that the lexicon
+    lists for the same English word and the vectors hold (おい -> 甥 for nephew, いとこ -> 従兄弟):
+    kana alone lands on another word of the same sound (おい, "hey"); a kana answer the vectors lack
+    by another translation of the word (ほのめかす -> 暗示する's 暗示). Otherwise the answer itself."""
+    if vs is None or not check.is_kana(answer):
+        return answer
+    reading, forms = check.fold(answer), lexicon_answers(english)
+    for form in forms:
+        if not check.is_kana(form) and check.analyse(form).reading == reading and check.vector_key(form, vs):
+            return form
+    if check.vector_key(answer, vs):
+        return answer
+    # Not in the vectors at all (ほのめかす): the nearest place is another translation of the same word.
+    pos = check.analyse(answer).slot_pos
+    return next((f for f in forms if check.vector_key(f, vs) and check.analyse(f).slot_pos == pos), answer)

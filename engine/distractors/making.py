@@ -51,7 +51,7 @@ from dataclasses import asdict, dataclass, field
 
 from engine.core.messages import StudioError, int_in_range, text
 from engine.core.paths import BUNDLED_BASE
-from engine.distractors.answers import prepare, resolve_lexicon
+from engine.distractors.answers import placed, prepare, resolve_lexicon
 from engine.distractors import ranker, rules
 from engine.distractors.ranking import (ANCHORS, Candidate, common_words, filter_candidates, head_mates, mark_kinds,
                                         neighbours,
@@ -239,7 +239,8 @@ def gather(row: dict, t5_candidates: list, vs, has_model: bool) -> tuple:
         raise StudioError("distractors.empty_input")
     if not anchors and not has_model:
         raise StudioError("distractors.need_correct_or_model", word=english)
-    stems = [rules.base(a) for a in anchors]  # 有名な, 勉強する, 母国の are placed as 有名, 勉強, 母国
+    # 有名な, 勉強する, 母国の are placed as 有名, 勉強, 母国; a kana answer by its kanji (おい: 甥)
+    stems = [placed(rules.base(a), english, vs) for a in anchors]
     best = max((c.score for c in t5_candidates if c.score is not None), default=0.0)
     pool = [Candidate(c.text, "t5", model_score=None if c.score is None else c.score - best) for c in t5_candidates]
     pool += [Candidate(w, "dictionary", key=check.vector_key(w, vs)) for a in stems[:ANCHORS] for w in related(a)]
