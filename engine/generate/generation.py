@@ -131,11 +131,16 @@ def is_junk(text: str) -> bool:
     return not text or "\ufffd" in text or any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
 
 
+# A word decoded from pieces that each start a word (▁ひ ▁よ ▁こ) comes out with spaces inside it.
+JAPANESE_GAP = re.compile(r"(?<=[\u3041-\u30ff\u3400-\u9fff])\s+(?=[\u3041-\u30ff\u3400-\u9fff])")
+
+
 def _distinct(outputs: list) -> list:
-    """Outputs in order, each text once (after trimming spaces), junk left out."""
+    """Outputs in order, each text once (after trimming spaces and closing gaps inside Japanese:
+    ひよ こ is ひよこ), junk left out."""
     seen, kept = set(), []
     for text in outputs:
-        key = text.strip()
+        key = JAPANESE_GAP.sub("", text.strip())
         if key not in seen and not is_junk(key):
             seen.add(key)
             kept.append(key)

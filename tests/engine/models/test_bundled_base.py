@@ -36,7 +36,11 @@ def test_shipped_once_small_with_its_card_and_rebuild_command():
     card = (FOLDER / "README.md").read_text(encoding="utf-8")
     assert "license: cc-by-sa-4.0" in card and "python tools/build_base.py" in card and "JMdict" in card
     build = json.loads((FOLDER / "build.json").read_text())
-    assert build["heldout"]["related"] >= 0.9  # what the card states was measured, not assumed
+    # What the card states was measured, not assumed: teachers' labels on words it never saw, better
+    # than the model it replaced (its nearness proxies fell: it now writes what teachers print, not
+    # what is merely near).
+    assert build["judged"]["good"] > build["judged"]["previous_good"]
+    assert f"{build['judged']['good']:.1%}" in card and build["heldout"]["japanese"] >= 0.95
     assert not list(FOLDER.glob("checkpoint*")) and not (FOLDER / "training_args.bin").exists()
 
 
@@ -89,3 +93,12 @@ def test_unusable_outputs_as_a_whole_are_named():
     same = [[Candidate("何")] for _ in range(9)] + [[Candidate("猫")]]
     assert "何" in outputs_warning(same)
     assert outputs_warning([[Candidate("猫")], [Candidate("走る")], [Candidate("赤")]]) == ""
+
+
+def test_a_word_decoded_in_loose_pieces_is_one_word(base):
+    from engine.generate.generation import _distinct
+
+    assert _distinct(["ひよ こ", "ひよこ", "い ち ご", "New York"]) == ["ひよこ", "いちご", "New York"]
+    settings = GenerationSettings(method="beam", num_outputs=8, num_beams=8)
+    for candidates in generate_batch(base, [f"{e} = {a}" for e, a in WORDS], settings):
+        assert not any(re.search(r"[\u3041-\u9fff]\s+[\u3041-\u9fff]", c.text) for c in candidates)
