@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from engine.words import checks as check
 from engine.words.lexicon import kind_relation, usual_translations
+from engine.words.same_words import SameWords
 
 ANCHORS = 3  # correct answers whose neighbours are searched (the first ones: the usual senses)
 NEIGHBOURS = 300  # vector neighbours examined per correct answer; most fail the filters
@@ -121,7 +122,7 @@ def filter_candidates(pool: list, leaks: list, anchors: list, vs, whole=()) -> t
     """Candidates that are real words, not an answer in disguise, and not a repeat of a kept one.
 
     whole: answers that leak only as the same word, not by containment (one-kanji lexicon forms)."""
-    kept, dropped, seen = [], [], check.SameWords(vs)
+    kept, dropped, seen = [], [], SameWords(vs)
     for cand in pool:
         cand.text = check.clean(cand.text)
         reason = check.invalid_reason(cand.text, vs)

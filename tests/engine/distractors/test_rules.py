@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from engine.core import paths
-from engine.distractors import judged, making, ranker, ranking, rules
+from engine.distractors import gathering, judged, making, ranker, ranking, rules
 from engine.words import checks, lexicon
 from tests.chive_fixtures import chive_cache, chive_home  # noqa: F401 - fixtures
 
@@ -33,7 +33,7 @@ def gathered(english, answer, words, vs, source="t5"):
 
 def _with(row, cands, vs):
     kept, dropped = ranking.filter_candidates(cands, row["leaks"], row["anchors"], vs)
-    kept, dropped, misfits = making._teacher_rules(kept, dropped, row["anchors"])
+    kept, dropped, misfits = gathering._teacher_rules(kept, dropped, row["anchors"])
     for cand in misfits:
         cand.kind = "slot"
     return kept, dropped
@@ -133,7 +133,7 @@ def test_the_rare_entries_stay_out_of_the_meanings_offered():
 
 def test_the_shipped_ranker_matches_the_features_and_was_cross_validated():
     learned = json.loads(ranker.RANKER_FILE.read_text(encoding="utf-8"))
-    assert tuple(learned["features"]) == making.ranker.features.NAMES
+    assert tuple(learned["features"]) == ranker.features.NAMES
     assert ranker.weights() is not None
     assert learned["cross_validation"]["auc"] > 0.7  # better than chance by a margin
     eval_words = {w["English"] for w in judged.words("eval")}
@@ -147,7 +147,7 @@ def test_the_ranker_prefers_what_teachers_printed(vs):
     for word in judged.words("dev")[:40]:
         row = making.resolve_lexicon(making.prepare(word["English"], word["Answer"], True), vs)
         kept = making.gather(row, [], vs, False)[0]
-        making.ranker.rank(kept, word["English"], word["Answer"], rules.slot(word["Answer"]), vs)
+        ranker.rank(kept, word["English"], word["Answer"], rules.slot(word["Answer"]), vs)
         for cand in kept:
             label = judged.label_of(found, word["English"], lexicon.school_spelling(cand.text), word["Answer"])
             (good if label == "G" else other if label else []).append(cand.score)
