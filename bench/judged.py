@@ -179,7 +179,7 @@ def model_candidates(words: list, model: str, labels: dict, missing: list, top: 
     counts = collections.Counter()
     for word, row, cands in zip(words, rows, generated):
         kept = [c for c in making.gather(row, cands, vs, True)[0] if c.source == "t5" and not c.kind]
-        kept = sorted(kept, key=lambda c: -(c.model_score or 0.0))[:top]
+        kept = sorted(kept, key=lambda c: -(c.model_score if c.model_score is not None else -1e9))[:top]
         for cand in kept:
             shown = making.school_spelling(cand.text)
             label = judged.label_of(labels, word["English"], shown, word["Answer"])

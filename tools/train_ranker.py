@@ -5,8 +5,10 @@
 
 Only the development words (words.csv, Split = dev) are read: the evaluation words never train, tune
 or choose anything. For each word the candidates come as the app makes them (every source, the bundled
-model's included, after the leak rules and the teacher's rules: engine.distractors.making.gather);
-those with a settled label are the examples, G against the rest. The model is scikit-learn's
+model's included, after the leak rules and the teacher's rules: engine.distractors.gathering.gather),
+cut to each source's shortlist as the app ranks them; those with a settled label are the examples, G
+against the rest. Standardised features are clipped to ±CLIP, in training and in the app, so a feature
+that training rarely saw change cannot swing a score. The model is scikit-learn's
 logistic regression on standardised features (engine.distractors.features), cross-validated by word
 (GroupKFold: a word's candidates are never split between training and validation). Deterministic:
 lbfgs, fixed folds, inputs in file order. The app applies the weights with numpy alone.
@@ -22,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.core.paths import BUNDLED_BASE  # noqa: E402
-from engine.distractors import features, judged, making, rules  # noqa: E402
+from engine.distractors import features, judged, making, ranker, rules  # noqa: E402
 from engine.distractors.answers import prepare, resolve_lexicon  # noqa: E402
 from engine.distractors.ranking import shortlist  # noqa: E402
 from engine.vectors import sources  # noqa: E402
@@ -39,8 +41,10 @@ def examples(words: list, vs) -> tuple:
     generated = making._generate(BUNDLED_BASE, rows, list(range(len(rows))), 5, "diverse_beam", True, None)
     X, y, groups = [], [], []
     for index, (word, row, cands) in enumerate(zip(words, rows, generated)):
-        kept = shortlist(making.gather(row, cands, vs, True)[0]) if row["anchors"] else []
-        kind = rules.slot(row["anchors"][0]) if row["anchors"] else ""
+        if not row["anchors"]:
+            continue
+        kept = shortlist(making.gather(row, cands, vs, True)[0])
+        kind = rules.slot(row["anchors"][0])
         table = features.table(kept, word["English"], row["anchors"][0], kind, vs)
         for cand, values in zip(kept, table):
             label = judged.label_of(found, word["English"], school_spelling(cand.text), word["Answer"])
@@ -68,9 +72,10 @@ def cross_validate(X, y, groups) -> dict:
 def fit(X, y):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000)).fit(X, y)
+    clip = FunctionTransformer(lambda z: np.clip(z, -ranker.CLIP, ranker.CLIP))
+    return make_pipeline(StandardScaler(), clip, LogisticRegression(C=C, max_iter=5000)).fit(X, y)
 
 
 def main(argv=None) -> int:
@@ -82,9 +87,9 @@ def main(argv=None) -> int:
     words = judged.words("dev")[: args.limit]
     X, y, groups = examples(words, vs)
     scaler = fit(X, y)
-    std, model = scaler[0], scaler[1]
+    std, model = scaler[0], scaler[2]
     scale = np.where(std.scale_ > 0, std.scale_, 1.0)
-    result = {"features": list(features.NAMES), "mean": std.mean_.round(6).tolist(), "scale": scale.round(6).tolist(),
+    result = {"features": list(features.NAMES), "clip": ranker.CLIP, "mean": std.mean_.round(6).tolist(), "scale": scale.round(6).tolist(),
               "coef": model.coef_[0].round(6).tolist(), "intercept": round(float(model.intercept_[0]), 6),
               "examples": int(len(y)), "words": int(len(np.unique(groups))), "cross_validation": cross_validate(X, y, groups),
               "command": "python tools/train_ranker.py" + (f" --limit {args.limit}" if args.limit else "")}

@@ -35,8 +35,9 @@ def gather(row: dict, t5_candidates: list, vs, has_model: bool) -> tuple:
     for cand in kept:
         cand.score = score(cand, stems, vs)
     # chiVe stores 母国 as an alias of 祖国: a candidate on the answer's own row is the answer again.
-    dropped += [{"text": c.text, "source": c.source, "reason": "leak:alias"} for c in kept if c.score >= SAME_ROW]
-    kept = [c for c in kept if c.score < SAME_ROW]
+    alias = [c for c in kept if (check.closeness(c.text, stems, vs) or 0.0) >= SAME_ROW] if vs is not None else []
+    dropped += [{"text": c.text, "source": c.source, "reason": "leak:alias"} for c in alias]
+    kept = [c for c in kept if c not in alias]
     mark_kinds(kept, english, stems, vs)
     for cand in misfits:
         cand.kind = cand.kind or "slot"
@@ -65,10 +66,11 @@ def choose(kept: list, row: dict, n: int, vs) -> list:
     then among the rest (a row holds N whenever N are left); by the vectors' scores without a ranker."""
     anchors = row["anchors"]
     kind = rules.slot(anchors[0]) if anchors else ""
-    if not anchors or not ranker.rank(shortlist(kept), row["english"], anchors[0], kind, vs):
-        return pick(kept, n, vs)
     first = shortlist(kept)
-    rest = [c for c in kept if c not in first]
+    if not anchors or not ranker.rank(first, row["english"], anchors[0], kind, vs):
+        return pick(kept, n, vs)
+    chosen_ids = {id(c) for c in first}
+    rest = [c for c in kept if id(c) not in chosen_ids]
     for cand in rest:
         cand.score = 0.0  # unranked: only when the shortlist runs out
     return pick_ranked(first, rest, n, vs)

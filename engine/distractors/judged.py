@@ -39,7 +39,7 @@ def labels(column: str = "Label") -> dict:
 
 def key(english: str, shown: str, answer: str) -> tuple:
     """The labels' key of an option as the app shows it: without the な, する or の of the answer's form
-    (pools hold the word as the vectors spell it)."""
+    (pools hold the word in its school spelling, without that ending)."""
     kind = rules.slot(answer)
     word = rules.base(check.clean(shown)) if kind in rules.FORMS else check.clean(shown)
     return english, word

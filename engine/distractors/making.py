@@ -8,6 +8,8 @@ Where candidates come from:
     vectors alone still work; rows they cannot fill get the bundled base model's candidates;
   - "head": the words of the vectors that end in the same kanji as a compound answer (会計士: 弁護士,
     税理士), things of the same sort named the same way;
+  - "common": the answer's nearest words among the usual translations of English words (plain
+    school vocabulary, reached past the vectors' first 300 neighbours);
   - "dictionary": the correct translation's antonyms and cross-references in JMdict (暑い: 寒い).
 Every candidate then passes the rules of engine.words.checks: it must be a real Japanese
 word, and must not be a correct translation in disguise (犬 / いぬ / イヌ / 子犬 / 綺麗 ~ 奇麗 …).
@@ -15,8 +17,8 @@ The answers checked against are the ones given, the ones listed for the same Eng
 bundled sample data (data/samples, from JMdict), and the katakana loanword of the English word
 itself (dog -> ドッグ); words that the sample data lists as translations of the same English word
 as one of the answers count as answers too (食う next to 食べる, both "eat"). On top of that, the
-bundled lexicon (data/samples/lexicon_en_ja.csv, from JMdict: about 35,000 English words and short
-phrases) lists every Japanese form of every common entry glossed with the English word, and all of
+bundled lexicon (data/samples/lexicon_en_ja.csv, from JMdict: about 69,000 English words and short
+phrases) lists every Japanese form of every entry glossed with the English word, and all of
 them count as correct answers (わんこ / ワンコ for "dog", 食する / 召し上がる for "eat"). Two
 exceptions keep the list from emptying the neighbourhood: kana forms of one character (ひ for 緋,
 "red") are left out, or every homophone (火) would leak, and forms of one kanji (師 for "teacher",
@@ -32,7 +34,11 @@ Score (plausibility, 0..1, higher = more tempting):
     choice): a model spreads its probability over many good words, and what it ranks first is what
     it was trained to write. A candidate unrelated to the answer (cosine below 0.2) gets only its
     cosine; one whose relatedness cannot be measured gets half its confidence.
-Which N are returned: picked one by one, each time the candidate with the best
+Then the teacher's rules (engine.distractors.rules: no proper noun, only dictionary words, the
+answer's form and slot, no shared gloss with the answer), and the N are chosen by the ranker learned
+from teachers' labels (engine.distractors.ranker, data/judged) among each source's shortlist, best
+first, no two sharing a gloss or nearly one vector (engine.distractors.gathering.choose). Without a
+shipped ranker they are picked one by one, each time the candidate with the best
 0.65 × score − 0.35 × (its cosine to the closest one already picked), so the list does not fill up
 with near-twins; the picked ones are then shown best score first, except that the first five places
 hold one member of a narrow family each (cosine ≥ 0.65 to one placed above: asked for 20

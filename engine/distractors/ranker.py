@@ -14,6 +14,7 @@ from engine.core import paths
 from engine.distractors import features
 
 RANKER_FILE = paths.REPO_ROOT / "data" / "judged" / "ranker.json"
+CLIP = 3.0  # standardised features are clipped to ±CLIP (tools/train_ranker.py does the same)
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +31,7 @@ def weights():
 
 def probability(row_values: list, learned) -> float:
     mean, scale, coef, intercept = learned
-    z = float(((np.array(row_values) - mean) / scale) @ coef + intercept)
+    z = float(np.clip((np.array(row_values) - mean) / scale, -CLIP, CLIP) @ coef + intercept)
     return 1.0 / (1.0 + math.exp(-z))
 
 

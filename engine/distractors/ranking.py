@@ -33,7 +33,7 @@ class Candidate:
     model_score: float = None  # mean log-probability per token (t5 only)
     score: float = 0.0
     key: str = ""  # vector key, for redundancy
-    kind: str = ""  # "narrower" / "broader" / "family" than the answer: offered only when nothing else is left
+    kind: str = ""  # "narrower" / "broader" / "family" than the answer, or "slot" (misses the answer's slot): last
 
 
 def neighbours(anchors: list, vs) -> list:
@@ -73,7 +73,7 @@ def common_words(anchors: list, vs) -> list:
     """The words nearest the answer among those that are some English word's usual translation (the
     lexicon's first form: 鳥 for bird, 魚 for fish): plain school vocabulary, reached past the vectors'
     first NEIGHBOURS, where fragments and rare words crowd in."""
-    words, unit = _usual_translations(vs)
+    words, unit = _usual_translations(vs, len(usual_translations()))  # a reloaded lexicon is a new key
     found = []
     for answer in anchors[:ANCHORS]:
         where = check.answer_vector(answer, vs)
@@ -86,7 +86,7 @@ def common_words(anchors: list, vs) -> list:
 
 
 @lru_cache(maxsize=2)
-def _usual_translations(vs) -> tuple:
+def _usual_translations(vs, _size: int) -> tuple:
     """(words, their unit vectors): the lexicon's usual translations that the vectors hold as rows."""
     import numpy as np
 

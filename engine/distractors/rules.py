@@ -10,7 +10,7 @@ never prints, applied to every candidate of every source after the leak rules.
     takes 〜的 words or な-adjectives; a person (歯医者, 活動家) takes a person;
   - the reverse dictionary check: a candidate that shares a JMdict gloss with an answer means the
     same (左側 and 左 are both "left"): a second right answer.
-Between the options of one question (engine.distractors.ranking.pick): no two that share a gloss
+Between the options of one question (engine.distractors.ranking.pick_ranked): no two that share a gloss
 (晩飯 and 夕食, both "dinner"), since a student strikes both.
 """
 from functools import lru_cache
@@ -45,11 +45,21 @@ def slot(answer: str) -> str:
 
 
 def base(answer: str) -> str:
-    """The word without the な or する of its form (有名な -> 有名)."""
+    """The word without the な, する or の of its form (有名な -> 有名), when SudachiPy reads that ending
+    as a word of its own: さかな, おとな and もの keep theirs."""
     for ending in ENDINGS:
-        if answer.endswith(ending) and len(answer) > len(ending):
+        if answer.endswith(ending) and len(answer) > len(ending) and _last_morpheme(answer) == ending:
             return answer[: -len(ending)]
     return answer
+
+
+@lru_cache(maxsize=50000)
+def _last_morpheme(word: str) -> str:
+    from engine.words import japanese
+
+    tokenizer = japanese.sudachi()
+    morphemes = tokenizer[0].tokenize(word, tokenizer[1]) if tokenizer is not None and word else []
+    return morphemes[-1].surface() if len(morphemes) > 1 else ""
 
 
 def _adjectival(info) -> bool:
@@ -83,7 +93,7 @@ def fits_slot(word: str, kind: str) -> bool:
     if kind == "teki":
         return stem.endswith("的") or info.major_pos in ADJECTIVAL
     if kind == "na":
-        return _adjectival(info) and not stem.endswith("的") or stem.endswith("的")
+        return _adjectival(info) or stem.endswith("的")
     if kind == "suru":
         return _takes_suru(info)
     if kind == "no":
@@ -96,7 +106,7 @@ def fits_slot(word: str, kind: str) -> bool:
 def shown(word: str, kind: str) -> str:
     """`word` in the answer's form: 簡単 -> 簡単な beside 有名な, 練習 -> 練習する beside 勉強する."""
     stem = base(word) if kind in FORMS else word
-    return stem + FORMS[kind] if kind in FORMS else word
+    return stem + FORMS[kind] if kind in FORMS and fits_slot(stem, kind) else word
 
 
 def reason(word: str, answers: list, kind: str) -> str:
