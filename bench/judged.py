@@ -170,18 +170,15 @@ def speed(words: list) -> None:
 def model_candidates(words: list, model: str, labels: dict, missing: list, top: int = 8) -> dict:
     """What a model itself writes: its first `top` candidates per word (by its confidence) that pass
     every rule, and the share of them a teacher prints."""
-    from engine.distractors import making
     from engine.vectors import sources
+    from engine.words.lexicon import school_spelling
 
-    vs = sources.load_vectors("chive")
-    rows = [making.resolve_lexicon(making.prepare(w["English"], w["Answer"], True), vs) for w in words]
-    generated = making._generate(model, rows, list(range(len(rows))), 5, "diverse_beam", True, None)
     counts = collections.Counter()
-    for word, row, cands in zip(words, rows, generated):
-        kept = [c for c in making.gather(row, cands, vs, True)[0] if c.source == "t5" and not c.kind]
+    for word, _row, kept in judged.gathered(words, sources.load_vectors("chive"), model):
+        kept = [c for c in kept if c.source == "t5" and not c.kind]
         kept = sorted(kept, key=lambda c: -(c.model_score if c.model_score is not None else -1e9))[:top]
         for cand in kept:
-            shown = making.school_spelling(cand.text)
+            shown = school_spelling(cand.text)
             label = judged.label_of(labels, word["English"], shown, word["Answer"])
             counts[label or "?"] += 1
             if not label:

@@ -23,9 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.core.paths import BUNDLED_BASE  # noqa: E402
-from engine.distractors import features, judged, making, ranker, rules  # noqa: E402
-from engine.distractors.answers import prepare, resolve_lexicon  # noqa: E402
+from engine.distractors import features, judged, ranker, rules  # noqa: E402
 from engine.distractors.ranking import shortlist  # noqa: E402
 from engine.vectors import sources  # noqa: E402
 from engine.words.lexicon import school_spelling  # noqa: E402
@@ -37,13 +35,9 @@ C = 1.0  # inverse regularisation; the default, not tuned on anything
 def examples(words: list, vs) -> tuple:
     """(X, y, groups): one row per labelled candidate of each word, as the app sees it."""
     found = judged.labels()
-    rows = [resolve_lexicon(prepare(w["English"], w["Answer"], True), vs) for w in words]
-    generated = making._generate(BUNDLED_BASE, rows, list(range(len(rows))), 5, "diverse_beam", True, None)
     X, y, groups = [], [], []
-    for index, (word, row, cands) in enumerate(zip(words, rows, generated)):
-        if not row["anchors"]:
-            continue
-        kept = shortlist(making.gather(row, cands, vs, True)[0])
+    for index, (word, row, kept) in enumerate(judged.gathered(words, vs)):
+        kept = shortlist(kept)
         kind = rules.slot(row["anchors"][0])
         table = features.table(kept, word["English"], row["anchors"][0], kind, vs)
         for cand, values in zip(kept, table):

@@ -28,9 +28,8 @@ def _shape(english: str) -> str:
     return next((name for name, pattern in SUFFIXES if pattern.search(english)), "")
 
 
-def _rarity(word: str, vs) -> float:
+def _rarity(key: str, vs) -> float:
     """0 for the vectors' most frequent word, 1 for their last (chiVe keeps frequency order); 1.2 outside."""
-    key = check.vector_key(word, vs) if vs is not None else ""
     if not key:
         return 1.2
     return math.log1p(vs.kv.key_to_index[key]) / math.log1p(len(vs.kv.index_to_key))
@@ -48,12 +47,13 @@ def values(cand, english: str, answer: str, kind: str, vs) -> list:
     info, answer_info = check.analyse(word), check.analyse(stem)
     cosine = check.closeness(word, [stem], vs) if vs is not None else None
     confidence = math.exp(cand.model_score) if cand.model_score is not None else 0.0
-    rarity = _rarity(word, vs)
+    key = check.vector_key(word, vs) if vs is not None else ""
+    rarity = _rarity(key, vs)
     return [
         cosine or 0.0, float(cosine is None), confidence,
         float(cand.source == "t5"), float(cand.source == "vectors"), float(cand.source == "head"),
         float(cand.source == "dictionary"),
-        rarity, float(not check.vector_key(word, vs)) if vs is not None else 1.0,
+        rarity, float(not key),
         math.log1p(len(glosses(word))), math.log1p(len(gloss_set(word))), float(is_dictionary_word(word)),
         float(is_usual_word(word)), float(bool(cand.kind) and cand.kind != "slot"), float(cand.kind == "slot"),
         float(len(word)), float(abs(len(word) - len(stem))),

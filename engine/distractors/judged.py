@@ -56,3 +56,15 @@ def options(words: list, path: str, n: int) -> list:
 
     answered, model = PATHS[path]
     return make_distractors_batch([(w["English"], w["Answer"] if answered else "") for w in words], n=n, model=model)
+
+
+def gathered(words: list, vs, model: str = BUNDLED_BASE):
+    """(word, prepared row, candidates gather keeps) for each word with an answer, the model's among
+    them, as the app makes them: what the ranker trains on and what a model is judged by."""
+    from engine.distractors import making
+
+    rows = [making.resolve_lexicon(making.prepare(w["English"], w["Answer"], True), vs) for w in words]
+    generated = making._generate(model, rows, list(range(len(rows))), 5, "diverse_beam", True, None)
+    for word, row, cands in zip(words, rows, generated):
+        if row["anchors"]:
+            yield word, row, making.gather(row, cands, vs, True)[0]

@@ -156,9 +156,9 @@ def _glosses() -> dict:
     return found
 
 
-def usual_translations() -> set:
-    """Every Japanese word that is the usual (first) translation of some one-word English entry."""
-    return set(_glosses())
+def usual_translations():
+    """Every Japanese word that is the usual (first) translation of some one-word English entry (a view)."""
+    return _glosses().keys()
 
 
 def glosses(word: str) -> set:
