@@ -200,12 +200,19 @@ def _error_parts(record: dict) -> tuple:
     """(markdown of the plain message, technical detail) for failed and interrupted runs."""
     error = view.error_text(record)
     if record.get("status") not in ("failed", "interrupted") or not (error or record.get("error_detail")):
-        return "", ""
+        return _warnings_markdown(record.get("warnings") or []), ""
     title = text("logs.error_title" if record["status"] == "failed" else "logs.interrupted_title")
     message = escape(error).replace("\n", "  \n")
     if not JAPANESE.search(message):  # an unexpected exception's own words: say it in Japanese first
         message = f"{escape(text('logs.error_unexplained'))}\n\n{message}" if message else escape(text("logs.error_unexplained"))
     return f"### ⚠️ {escape(title)}\n\n{message}", record.get("error_detail") or ""
+
+
+def _warnings_markdown(warnings: list) -> str:
+    """What the run warned of (overfitting, skipped rows, a stop), above its tables, as it ended."""
+    if not warnings:
+        return ""
+    return f"### ⚠️ {escape(text('logs.warnings_title'))}\n\n" + "\n".join(f"- {escape(w)}" for w in warnings)
 
 
 def _cell(value: str) -> str:

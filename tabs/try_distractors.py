@@ -6,9 +6,9 @@ import gradio as gr
 import pandas as pd
 
 from engine.core import csvdata
-from engine.core.messages import text
+from engine.core.messages import StudioError, listing, text
 from engine.core.paths import BUNDLED_BASE
-from engine.distractors.batch import distractors_csv
+from engine.distractors.batch import batch_columns, distractors_csv
 from engine.distractors.making import N_RANGE, check_n, make_distractors
 from engine.models import store
 from engine.words.lexicon import senses
@@ -43,6 +43,9 @@ def create_section(page: Page) -> None:
     with gr.Accordion(t("distractors.batch_title"), open=False):
         upload = gr.File(label=t("distractors.csv"), file_types=[".csv", ".txt", ".tsv"], type="filepath")
         gr.Markdown(t("distractors.csv_info"))
+        with gr.Row():  # shown once a file is read: the columns it guessed, to change where it guessed wrong
+            input_col = gr.Dropdown(label=t("distractors.input_column"), choices=[], visible=False)
+            answer_col = gr.Dropdown(label=t("distractors.answer_column"), choices=[], visible=False)
         run_csv = gr.Button(t("distractors.run_csv"), variant="primary")
         summary = gr.Markdown()
         batch = gr.Dataframe(label=t("distractors.batch_table"), interactive=False, wrap=True, max_height=420)
@@ -57,8 +60,12 @@ def create_section(page: Page) -> None:
     made.success(sense_choices, [english, correct], [meanings], api_name=False)
     # One click on another meaning makes it the correct translation and makes the distractors again.
     meanings.input(lambda chosen: chosen, meanings, correct, api_name=False).then(api_name=False, **single)
-    run_csv.click(make_batch, [upload, count, model], [summary, batch, download], api_name="distractors_csv",
-                  show_progress_on=[summary], **GENERATE)
+    results = [summary, batch, download]
+    # A new file, or a new run, first takes the last file's results off the screen.
+    upload.change(read_columns, [upload], [input_col, answer_col, *results], api_name=False)
+    cleared_batch = run_csv.click(lambda: ("", None, None), None, results, api_name=False, queue=False)
+    cleared_batch.then(make_batch, [upload, count, model, input_col, answer_col], results, api_name="distractors_csv",
+                       show_progress_on=[summary], **GENERATE)
 
 
 def refresh_models(current=""):
@@ -93,16 +100,38 @@ def make_single(english, correct, n, model, request: gr.Request = None):
     lines = [escape(note) for note in found.notes]
     leaks = list(dict.fromkeys(d["text"] for d in found.dropped if d["reason"].startswith("leak")))
     if leaks:
-        shown = "、".join(escape(w) for w in leaks[:SHOWN_DROPPED]) + ("…" if len(leaks) > SHOWN_DROPPED else "")
+        shown = listing(escape(w) for w in leaks[:SHOWN_DROPPED]) + ("…" if len(leaks) > SHOWN_DROPPED else "")
         lines.append(text("distractors.dropped", items=f"{shown}（{text('distractors.reason_leak')}）"))
     lines.append(text("distractors.score_help"))
     return frame, "\n\n".join(lines)
 
 
 @guarded
+def read_columns(upload):
+    """Inputs: CSV / Outputs: English and answer column pickers (filled with the guesses), cleared results"""
+    hidden = gr.update(choices=[], value=None, visible=False)
+    if not upload:
+        return hidden, hidden, "", None, None
+    try:
+        columns = csvdata.read_table(upload).columns
+    except StudioError as exc:
+        return hidden, hidden, f"**{escape(exc.message())}**", None, None
+    guess = batch_columns(columns)
+    answers = [(text("distractors.answer_none"), "")] + [(name, name) for name in columns]
+    note = ""
+    if len(guess["candidates"]) > 1:
+        note = text("distractors.answer_ambiguous", count=len(guess["candidates"]),
+                    columns=listing(guess["candidates"]))
+    return (gr.update(choices=columns, value=guess["Input"], visible=True),
+            gr.update(choices=answers, value=guess["Correct"], visible=True), escape(note), None, None)
+
+
+@guarded
 @visitor_request
-def make_batch(upload, n, model, request: gr.Request = None, progress=gr.Progress()):
-    """Inputs: CSV (Input[, Correct]), N, model / Outputs: summary, table, download"""
+def make_batch(upload, n, model, input_column=None, answer_column=None, request: gr.Request = None,
+               progress=gr.Progress()):
+    """Inputs: CSV (English[, answer]), N, model, English column, answer column ("" none, empty guessed)
+    / Outputs: summary, table, download"""
     path = stash_upload(upload, request)
     n = check_n(5 if n is None else n)
 
@@ -110,14 +139,24 @@ def make_batch(upload, n, model, request: gr.Request = None, progress=gr.Progres
         progress((done, total), desc=text("distractors.progress"), unit=text("common.rows_unit"))
 
     result = distractors_csv(path, None, n, model or "", allow_paths=False, progress=report,
-                             run_owner=owner_key(None, request))
+                             run_owner=owner_key(None, request), input_column=input_column or None,
+                             answer_column=answer_column)
     frame = result["table"]
     out = csvdata.write_download(frame, result_file(request, "distractors.csv"))
-    note = text("distractors.summary", rows=result["rows"], complete=result["complete_rows"], n=n,
-                seconds=result["seconds"])
-    if len(frame) > PREVIEW_ROWS:
-        note += " " + text("distractors.preview_note", shown=PREVIEW_ROWS)
-    return note, readable_batch(frame.head(PREVIEW_ROWS)), str(out)
+    return batch_summary(result, n, len(frame)), readable_batch(frame.head(PREVIEW_ROWS)), str(out)
+
+
+def batch_summary(result: dict, n: int, rows: int) -> str:
+    """What was made, from which columns, and every row skipped (by its spreadsheet row)."""
+    columns = result["columns"]
+    lines = [text("distractors.summary", rows=result["rows"], complete=result["complete_rows"], n=n,
+                  seconds=result["seconds"])]
+    if rows > PREVIEW_ROWS:
+        lines[0] += " " + text("distractors.preview_note", shown=PREVIEW_ROWS)
+    lines.append(text("distractors.columns_used", input=columns["Input"], answer=columns["Correct"])
+                 if columns["Correct"] else text("distractors.columns_no_answer", input=columns["Input"]))
+    lines += result["warnings"]
+    return "\n\n".join(escape(line) for line in lines)
 
 
 def readable_batch(frame):

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,12 +25,16 @@ csv.field_size_limit(MAX_UPLOAD_BYTES)
 ENCODINGS_TRIED = "UTF-8 (BOM付き/なし), UTF-16, cp932 (Shift_JIS)"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-# Column names we recognise without asking, lower-cased.
+# Column names we recognise without asking, as fold() writes them.
 COLUMN_ALIASES = {
-    "Input": ("input", "english", "en", "source", "src", "入力", "英語", "英単語"),
-    "Output": ("output", "japanese", "ja", "target", "tgt", "wrong", "出力", "日本語", "誤訳"),
-    "Correct": ("correct", "answer", "reference", "正解", "正しい訳", "正訳"),
+    "Input": ("input", "english", "en", "source", "src", "word", "words", "入力", "英語", "英単語", "単語"),
+    "Output": ("output", "japanese", "ja", "target", "tgt", "wrong", "出力", "日本語", "誤訳", "意味", "訳", "和訳",
+               "日本語訳"),
+    "Correct": ("correct", "answer", "answers", "reference", "正解", "正しい訳", "正訳", "答え", "解答"),
 }
+# A teacher's word list names its answer column in words (日本語, 意味); "Output" or "誤訳" in a training
+# file is what a model is taught to write, often a wrong translation, so it is never taken for the answer.
+ANSWER_WORDS = ("japanese", "ja", "日本語", "意味", "訳", "和訳", "日本語訳")
 
 
 @dataclass
@@ -133,13 +138,37 @@ def _ends_inside_quotes(text: str, line: int) -> bool:
     return False
 
 
-def guess_column(columns: list, role: str):
-    """The column that most likely plays `role` (Input, Output, Correct), or None."""
+def fold(name: str) -> str:
+    """A column name as it is compared: width and case folded (Ｅｎｇｌｉｓｈ, ENGLISH and english are one)."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+def guess_column(columns: list, role: str, taken=()):
+    """The column that most likely plays `role` (Input, Output, Correct), or None; `taken` columns
+    already play another role."""
     aliases = COLUMN_ALIASES[role]
     for name in columns:
-        if name.strip().lower() in aliases:
+        if fold(name) in aliases and name not in taken:
             return name
     return None
+
+
+def answer_columns(columns: list, taken=()) -> list:
+    """The columns that could hold a word list's answers: those named as answers (正解, Correct) or,
+    when there is none, those named as Japanese (日本語, 意味). More than one: the user should choose."""
+    free = [name for name in columns if name not in taken]
+    named = [name for name in free if fold(name) in COLUMN_ALIASES["Correct"]]
+    return named or [name for name in free if fold(name) in ANSWER_WORDS]
+
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def looks_headerless(columns: list) -> bool:
+    """Whether line 1 is most likely data (station, 駅): no name we know, and Japanese text in it (a
+    mistyped English header, Inptu, gets the message that names the role instead)."""
+    known = {alias for aliases in COLUMN_ALIASES.values() for alias in aliases}
+    return not any(fold(name) in known for name in columns) and any(JAPANESE.search(name) for name in columns)
 
 
 def select_columns(table: Table, mapping: dict, required: tuple = ("Input", "Output"),
@@ -153,19 +182,26 @@ def select_columns(table: Table, mapping: dict, required: tuple = ("Input", "Out
     """
     from engine.core.messages import raise_all
 
+    roles = required + tuple(r for r in mapping if r not in required)
+    given = {role: mapping[role] for role in roles if mapping.get(role)}
+    if len(set(given.values())) != len(given):
+        raise StudioError("csv.same_column_twice")
     errors = []
     chosen = {}
-    for role in required + tuple(r for r in mapping if r not in required):
-        name = mapping.get(role) or guess_column(table.columns, role)
-        if name is None or name not in table.columns:
+    for role in roles:
+        # A guess never takes a column the user gave another role (Input, Correct: Correct is not Output).
+        name = given.get(role) or guess_column(table.columns, role, taken=[*given.values(), *chosen.values()])
+        if role in given and name not in table.columns:  # a column the user named: never ignored
+            errors.append(StudioError("csv.no_such_column", name=name, columns=", ".join(table.columns)))
+            continue
+        if name is None:
             if role in required:
-                key = "csv.missing_column_choose" if choosable else "csv.missing_column"
-                errors.append(StudioError(key, role=role, columns=", ".join(table.columns)))
+                errors.append(_missing(table.columns, role, choosable))
             continue
         chosen[role] = name
+    if errors and looks_headerless(table.columns):
+        raise StudioError("csv.no_header", first=", ".join(table.columns))
     raise_all(errors)
-    if len(set(chosen.values())) != len(chosen):
-        raise StudioError("csv.same_column_twice")
     frame = table.frame[list(chosen.values())].copy()
     frame.columns = list(chosen)
     if frame.empty:
@@ -182,6 +218,11 @@ def select_columns(table: Table, mapping: dict, required: tuple = ("Input", "Out
             errors.append(StudioError("csv.cell_too_long", role=role, rows=_row_list(long_rows), limit=MAX_CELL_CHARS))
     raise_all(errors)
     return frame.reset_index(drop=True)
+
+
+def _missing(columns: list, role: str, choosable: bool) -> StudioError:
+    key = "csv.missing_column_choose" if choosable else "csv.missing_column"
+    return StudioError(key, role=role, columns=", ".join(columns))
 
 
 def _without_blank_rows(frame: pd.DataFrame, required: tuple, lines: list) -> tuple:

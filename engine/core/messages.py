@@ -80,6 +80,11 @@ def text(key: str, lang: str = None, **params) -> str:
         return template
 
 
+def listing(items, lang: str = None) -> str:
+    """Items joined as the language lists them (犬、猫 / dog, cat)."""
+    return text("common.list_separator", lang).join(str(item) for item in items)
+
+
 # Where a record's machine key (train_loss, max_input_length, complete_rows) finds the words a reader
 # sees: the form labels first (train.epochs, try.num_beams, evaluation.chrf), then locales/*/fields.json.
 FIELD_AREAS = ("fields", "train", "try", "evaluation", "word2vec")

@@ -55,6 +55,7 @@ class RunRecord:
     error: str = ""  # plain Japanese, shown first
     error_detail: str = ""  # the technical detail, shown below it
     owner: str = ""  # owner_id() of the browser that started it: a digest, never the secret key
+    warnings: list = field(default_factory=list)  # plain sentences: what the user should know of a result
     pid: int = field(default_factory=os.getpid)
     host: str = field(default_factory=lambda: os.uname().nodename)
 
@@ -91,10 +92,12 @@ class Run:
             setattr(self.record, key, value)
         self.save()
 
-    def finish(self, status: str, metrics: dict = None, error: str = "", error_detail: str = "") -> None:
+    def finish(self, status: str, metrics: dict = None, error: str = "", error_detail: str = "",
+               warnings: list = None) -> None:
         assert status in DONE_STATUSES, status
         if metrics:
             self.record.metrics.update(metrics)
+        self.record.warnings = list(warnings or [])
         self.record.status = status
         self.record.ended = now_iso()
         self.record.error = error

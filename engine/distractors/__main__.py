@@ -2,6 +2,7 @@
 
     python -m engine.distractors dog --correct 犬 --n 5 [--model NAME] [--method diverse_beam]
     python -m engine.distractors --csv words.csv --out distractors.csv --n 5 [--model NAME]
+        [--input-column 英単語] [--answer-column 日本語]
 """
 import argparse
 import json
@@ -27,7 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-vectors", action="store_true", help="use the model's candidates only")
     parser.add_argument("--no-samples", action="store_true",
                         help="do not use the bundled sample data and lexicon (answer look-up, synonym check)")
-    parser.add_argument("--csv", help="CSV with Input[, Correct] columns, instead of one word")
+    parser.add_argument("--csv", help="CSV of English words [and their answers], instead of one word")
+    parser.add_argument("--input-column", help="with --csv: the English column (default: guessed from its name)")
+    parser.add_argument("--answer-column",
+                        help="with --csv: the answers' column (default: guessed, e.g. 正解, 日本語); '' for none")
     parser.add_argument("--out", help="with --csv: where to write the table (UTF-8 with BOM)")
     return parser
 
@@ -41,7 +45,8 @@ def main(argv=None) -> int:
                "use_vectors": not args.no_vectors, "use_samples": not args.no_samples}
     try:
         if args.csv:
-            summary = distractors_csv(args.csv, args.out, **options,
+            summary = distractors_csv(args.csv, args.out, **options, input_column=args.input_column,
+                                      answer_column=args.answer_column,
                                       progress=lambda d, t: print(f"[{d}/{t}]", file=sys.stderr, flush=True))
             result = {k: v for k, v in summary.items() if k != "table"}
         else:

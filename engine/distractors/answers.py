@@ -1,7 +1,7 @@
 """The answers of a distractor row: the one given, or the one the bundled data knows (its main
 sense, one the vectors can place), and every word that would be that answer in disguise (see the
 leak rules in engine.distractors.making's docstring)."""
-from engine.core.messages import StudioError
+from engine.core.messages import StudioError, listing
 from engine.words import checks as check
 from engine.words.lexicon import known_answers, lexicon_answers, senses, synonyms
 
@@ -11,7 +11,7 @@ def sense_answer(english: str, number: int) -> str:
     found = senses(english)
     if not 1 <= number <= len(found):
         raise StudioError("distractors.bad_sense", word=english, number=number, count=len(found),
-                          senses="、".join(found) or "—")
+                          senses=listing(found) or "—")
     return found[number - 1]
 
 

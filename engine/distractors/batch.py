@@ -2,7 +2,7 @@
 import time
 
 from engine.core import csvdata, runs
-from engine.core.messages import StudioError
+from engine.core.messages import StudioError, text
 from engine.distractors.making import check_n, make_distractors_batch
 
 MAX_CSV_ROWS = 2000
@@ -28,13 +28,19 @@ def distractors_table(sets: list, n: int):
 
 def distractors_csv(csv_path, out_path=None, n: int = 5, model: str = "", vectors: str = "chive",
                     method: str = "diverse_beam", use_vectors: bool = True, use_samples: bool = True,
-                    allow_paths: bool = True, progress=None, run_owner: str = "") -> dict:
-    """Distractors for every row of a CSV (Input[, Correct]); writes out_path (UTF-8 with BOM) when given.
+                    allow_paths: bool = True, progress=None, run_owner: str = "", input_column: str = None,
+                    answer_column: str = None) -> dict:
+    """Distractors for every row of a CSV (English[, answer]); writes out_path (UTF-8 with BOM) when given.
 
+    input_column / answer_column: the columns to read; None guesses them from their names (English,
+    英単語 / 正解, 日本語, 意味), "" as the answer column means none (answers come from the dictionary).
     The batch is recorded in the run history (kind "generate", settings["mode"] = "distractors",
     owned by run_owner), so the Logs tab lists it next to ordinary generation runs."""
     n = check_n(n)
-    frame, table_in = csvdata.load_pairs(csv_path, {"Correct": None}, required=("Input",))
+    table_in = csvdata.read_table(csv_path)
+    columns = batch_columns(table_in.columns, input_column, answer_column)
+    mapping = {"Input": columns["Input"]} | ({"Correct": columns["Correct"]} if columns["Correct"] else {})
+    frame = csvdata.select_columns(table_in, mapping, required=("Input",), choosable=True)
     if len(frame) > MAX_CSV_ROWS:
         raise StudioError("distractors.too_many_rows", rows=len(frame), limit=MAX_CSV_ROWS)
     record = {"mode": "distractors", "model": model, "n": n, "vectors": vectors if use_vectors else "",
@@ -53,4 +59,15 @@ def distractors_csv(csv_path, out_path=None, n: int = 5, model: str = "", vector
         run.log(f"distractors for {len(table)} rows ({complete} with {n}) in {seconds:.1f}s")
         run.finish("finished", metrics={"rows": len(table), "complete_rows": complete, "seconds": seconds})
     return {"run_id": run.id, "rows": len(table), "complete_rows": complete, "seconds": seconds, "table": table,
-            "out": str(out_path) if out_path else None}
+            "out": str(out_path) if out_path else None, "columns": columns,
+            "warnings": [text(key, **params) for key, params in table_in.warnings]}
+
+
+def batch_columns(columns: list, input_column: str = None, answer_column: str = None) -> dict:
+    """{"Input": English column, "Correct": answer column or "", "candidates": every column that
+    could be the answer} — the user's choices where given, else guessed from the names."""
+    english = input_column or csvdata.guess_column(columns, "Input")
+    if answer_column is None:
+        candidates = csvdata.answer_columns(columns, taken=[english])
+        return {"Input": english, "Correct": candidates[0] if candidates else "", "candidates": candidates}
+    return {"Input": english, "Correct": answer_column, "candidates": [answer_column] if answer_column else []}

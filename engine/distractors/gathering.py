@@ -1,7 +1,7 @@
 """A row's candidates from every source, through every rule, and the N chosen among them (see the
 docstring of engine.distractors.making for the sources and the leak rules, engine.distractors.rules
 for the teacher's rules, engine.distractors.ranker for the ranker learned from teachers' labels)."""
-from engine.core.messages import StudioError
+from engine.core.messages import StudioError, listing
 from engine.distractors import ranker, rules
 from engine.distractors.answers import placed
 from engine.distractors.ranking import (ANCHORS, Candidate, common_words, filter_candidates, head_mates, mark_kinds,
@@ -28,7 +28,7 @@ def gather(row: dict, t5_candidates: list, vs, has_model: bool) -> tuple:
     if vs is not None and anchors:
         near = neighbours(stems, vs) + common_words(stems, vs) + head_mates(stems, vs)
         if not near and not has_model and not pool:
-            raise StudioError("distractors.correct_not_in_vectors", correct="、".join(anchors), source=vs.name)
+            raise StudioError("distractors.correct_not_in_vectors", correct=listing(anchors), source=vs.name)
         pool += near
     kept, dropped = filter_candidates(pool, row["leaks"] + stems, anchors, vs, row.get("whole", ()))
     kept, dropped, misfits = _teacher_rules(kept, dropped, anchors)

@@ -55,7 +55,7 @@ Python API:
 import math
 from dataclasses import asdict, dataclass, field
 
-from engine.core.messages import StudioError, int_in_range, text
+from engine.core.messages import StudioError, int_in_range, listing, text
 from engine.core.paths import BUNDLED_BASE
 from engine.distractors import rules
 from engine.distractors.answers import prepare, resolve_lexicon
@@ -223,13 +223,13 @@ def _finish(result, row: dict, vectors_note: str, strict: bool) -> "DistractorSe
 def _choice_notes(chosen: list, n: int) -> list:
     """Which sources the chosen ones came from; what was too few; which are kinds of the answer."""
     counts = {source: sum(c.source == source for c in chosen) for source in SOURCES}
-    notes = [text("distractors.note_sources", sources="、".join(
+    notes = [text("distractors.note_sources", sources=listing(
         f"{text('distractors.source_' + source)} {count}" for source, count in counts.items() if count))]
     if len(chosen) < n:
         notes.append(text("distractors.note_fewer", got=len(chosen), wanted=n))
     kinds = [school_spelling(c.text) for c in chosen if c.kind and c.kind != "slot"]
     if kinds:
-        notes.append(text("distractors.note_kinds", words="、".join(kinds)))
+        notes.append(text("distractors.note_kinds", words=listing(kinds)))
     return notes if chosen else notes[1:]
 
 
@@ -238,7 +238,7 @@ def _one(row: dict, t5_candidates: list, n: int, vs, has_model: bool) -> Distrac
     notes = []
     if row["origin"] in ("samples", "lexicon"):
         notes.append(text(f"distractors.note_from_{row['origin']}", word=row["english"],
-                          correct="、".join(row["anchors"])))
+                          correct=listing(row["anchors"])))
     chosen = choose(kept, row, n, vs)
     notes += _choice_notes(chosen, n)
     kind = rules.slot(row["anchors"][0]) if row["anchors"] else ""

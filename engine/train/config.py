@@ -79,6 +79,13 @@ class TrainConfig:
         raise_all(errors)
         return self
 
+    def read_rows(self) -> tuple:
+        """(rows named by role, Table) as the training reads its CSV; StudioError when it cannot."""
+        from engine.core.csvdata import load_pairs
+
+        return load_pairs(self.csv, {"Input": self.input_column, "Output": self.output_column, "Correct": None},
+                          choosable=True)
+
     def _check_numbers(self) -> list:
         errors = []
 

@@ -1,10 +1,19 @@
 """The rows a model trains on: as the model reads them, split for validation, tokenized in pieces."""
-from engine.core.messages import StudioError
+from engine.core.messages import StudioError, text
 from engine.models import prompts
 from engine.train.config import TrainConfig
 
 MIN_TRAIN_ROWS = 2
 UNKNOWN_WARN_SHARE = 0.05  # more <unk> than this means the base vocabulary cannot spell the data
+OVERFIT_RISE = 1.05  # validation loss 5 % above its best at the end: the model learnt the rows by heart
+
+
+def overfitting_warning(eval_losses: list) -> str:
+    """A plain warning when the validation loss ended well above its lowest point, else ''."""
+    values = [v for v in eval_losses if v is not None and v == v]  # NaN: a step with no validation
+    if len(values) < 3 or values[-1] <= min(values) * OVERFIT_RISE:
+        return ""
+    return text("train.overfitting", best=f"{min(values):.3f}", last=f"{values[-1]:.3f}")
 
 
 def with_model_inputs(frame, model, tokenizer):

@@ -82,6 +82,8 @@ class TrainingJobs:
     def start(self, config: TrainConfig, owner: str, allow_paths: bool = True) -> Job:
         config.check()
         check_new_name(config.name)  # refuse before taking a place in line
+        if config.csv:  # a file the training would refuse at the front of the line is refused now
+            config.read_rows()
         return self._put_in_line([config], owner, allow_paths)[0]
 
     def start_search(self, configs: list, owner: str, allow_paths: bool = True) -> list:

@@ -16,7 +16,6 @@ from transformers import DataCollatorForSeq2Seq, EarlyStoppingCallback, Seq2SeqT
 from transformers.trainer_callback import PrinterCallback
 
 from engine.core import runs
-from engine.core.csvdata import load_pairs
 from engine.core.jsonio import STAGING_PREFIX, write_json
 from engine.core.messages import StudioError, text
 from engine.models import store
@@ -24,8 +23,8 @@ from engine.models.card import render_model_card
 from engine.train.arguments import check_budget, last_complete_checkpoint, training_arguments, use_cpu
 from engine.train.base import load_base_shared
 from engine.train.config import TrainConfig, train_limits
-from engine.train.data import (UNKNOWN_WARN_SHARE, split_rows, tokenize_frame, unknown_share, validation_count,
-                               with_model_inputs)
+from engine.train.data import (UNKNOWN_WARN_SHARE, overfitting_warning, split_rows, tokenize_frame, unknown_share,
+                               validation_count, with_model_inputs)
 from engine.train.progress import ProgressCallback, StoppedBeforeTraining
 
 
@@ -128,10 +127,14 @@ def _train_in_run(config, run, state, progress, extra_callbacks, resume_run_id, 
         if not math.isfinite(eval_loss):
             raise StudioError("train.non_finite_loss", value=eval_loss)
         metrics["eval_loss"] = eval_loss
+    late = [overfitting_warning([h.get("eval_loss") for h in trainer.state.log_history if "eval_loss" in h])]
     if progress.stopped_by_user:
-        warnings.append(text("train.stopped_by_user"))
+        late.append(text("train.stopped_by_user"))
     elif progress.stopped_for_time:
-        warnings.append(text("train.stopped_for_time", minutes=f"{progress.minutes:g}"))
+        late.append(text("train.stopped_for_time", minutes=f"{progress.minutes:g}"))
+    for warning in filter(None, late):
+        run.log(f"warning: {warning}")
+        warnings.append(warning)
     meta["data_rows_train"], meta["data_rows_validation"] = rows
     return _save(model, tokenizer, trainer, config, run, state, meta, "stopped" if stopped else "finished",
                  metrics, warnings)
@@ -141,8 +144,7 @@ def _read_data(config, state) -> tuple:
     """(rows or None, what the record says of them, warnings), refused when over the server's budget."""
     if not config.csv:
         return None, {}, []
-    frame, table = load_pairs(config.csv, {"Input": config.input_column, "Output": config.output_column,
-                                           "Correct": None}, choosable=True)
+    frame, table = config.read_rows()
     if not config.save_only:
         train_rows = len(frame) - validation_count(len(frame), config.validation_split)
         check_budget(len(frame), train_rows, config, state.num_processes)
@@ -191,7 +193,7 @@ def _save(model, tokenizer, trainer, config, run, state, meta, status, metrics, 
             _finish_folder(staging, model, tokenizer, trainer, run, meta, status, metrics)
     clean_metrics = {k: v for k, v in metrics.items() if v is not None}
     if state.is_main_process:
-        run.finish(status, metrics=clean_metrics)
+        run.finish(status, metrics=clean_metrics, warnings=warnings)
         shutil.rmtree(run.folder / "checkpoints", ignore_errors=True)  # the stored model supersedes them
     return TrainOutcome(config.name, str(target), status, run.id, int(metrics.get("steps", 0)), clean_metrics, warnings)
 

@@ -20,7 +20,7 @@ import numpy as np
 from gensim.models import KeyedVectors
 
 from engine.core import runs
-from engine.core.messages import StudioError, text
+from engine.core.messages import StudioError, listing, text
 from engine.models import storage
 from engine.vectors import chive, sets
 from engine.words import japanese
@@ -110,7 +110,7 @@ class VectorSet:
             return found
         close = self.suggestions(word)
         if close:
-            raise StudioError("vectors.oov", word=word, source=self.name, suggestions="、".join(close))
+            raise StudioError("vectors.oov", word=word, source=self.name, suggestions=listing(close))
         raise StudioError("vectors.oov_nothing_close", word=word, source=self.name)
 
     def suggestions(self, word: str, limit: int = SUGGESTIONS) -> list:
