@@ -42,10 +42,11 @@ def build_app() -> gr.Blocks:
             page.tabs = tabs_widget
             made = {}
             for key, module in TABS:
-                with gr.Tab(t(f"app.tab_{key}"), id=key):
+                with gr.Tab(t(f"app.tab_{key}"), id=key) as page.tab:
                     # The one hand-over between tabs: the Catalog fills the Train tab's base-model box.
                     extra = {"base_box": made["train"]} if module is catalog else {}
                     made[key] = module.create_tab(page, **extra)
+            page.tab = None
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
     return demo
 

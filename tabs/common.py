@@ -234,6 +234,7 @@ class Page:
     owner: gr.BrowserState
     tabs: gr.Tabs = None
     models: gr.State = None  # a counter bumped when this page added or deleted a model
+    tab: gr.Tab = None  # the tab being built (the whole app sets it before each create_tab)
 
     @classmethod
     def start(cls, demo: gr.Blocks) -> "Page":
@@ -245,10 +246,12 @@ class Page:
         return cls(demo, owner, models=gr.State(0))
 
     def on_models(self, fn, inputs, outputs) -> None:
-        """Run `fn` when the page loads and whenever a model was added or deleted on it, so a model
-        just trained shows in every list without a reload."""
+        """Run `fn` when the page loads, whenever a model was added or deleted on it, and when its tab
+        is opened, so a model just trained, here or in another browser, shows without a reload."""
         self.demo.load(fn, inputs, outputs, api_name=False)
         self.models.change(fn, inputs, outputs, api_name=False)
+        if self.tab is not None:  # another browser's new model, a run that has ended: read again on opening
+            self.tab.select(fn, inputs, outputs, api_name=False, concurrency_limit=None)
 
     def models_changed(self, event) -> None:
         """After `event` (a training, a deletion), tell every model list on the page, whatever its outcome."""

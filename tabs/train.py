@@ -88,11 +88,13 @@ def create_tab(page: Page) -> gr.Dropdown:
     train_search.create_section(page, config_inputs, build_config)
     watch_outputs = [status, curve, log_tail, result, owner]
     data_outputs = [csv_path, input_col, output_col, summary, preview]
-    upload.upload(on_upload, [upload], data_outputs, api_name="upload_csv")
-    sample.click(on_sample, None, data_outputs, api_name="use_sample")
+    # Start is offered only for a file the training would take (the server checks again when pressed).
+    startable = dict(fn=start_state, inputs=[csv_path, input_col, output_col], outputs=[start], api_name=False)
+    upload.upload(on_upload, [upload], data_outputs, api_name="upload_csv").then(**startable)
+    sample.click(on_sample, None, data_outputs, api_name="use_sample").then(**startable)
     # .input: only the user's own choice re-checks; an upload already checked with its guesses.
     gr.on([input_col.input, output_col.input], check_data, [csv_path, input_col, output_col], [summary, preview],
-          api_name=False)
+          api_name=False).then(**startable)
     # Progress and a refusal show on the status line only: a red badge over the plot, log and result
     # boxes would cover what is still true there.
     follow_status = dict(concurrency_limit=None, show_progress_on=[status])
@@ -167,6 +169,16 @@ def check_data(path, input_col, output_col):
     except StudioError as exc:
         return _problems([exc.message()]), None
     return summarize(table, input_col, output_col)
+
+
+def start_state(path, input_col, output_col):
+    """Inputs: csv_path, input_col, output_col / Outputs: the Start button, pressable only for usable data"""
+    try:
+        if path:
+            select_columns(read_table(path), {"Input": input_col, "Output": output_col}, choosable=True)
+    except StudioError:
+        return gr.update(interactive=False)
+    return gr.update(interactive=True)
 
 
 def summarize(table, input_col, output_col):

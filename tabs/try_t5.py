@@ -111,7 +111,8 @@ def create_tab(page: Page) -> None:
 def refresh_models(current=None):
     """Inputs: try.model / Outputs: try.model (choices re-read from the store)"""
     choices = model_choices()
-    value = current if current in choices else (choices[0] if choices else None)
+    # Never another visitor's newest model by default: the bundled base, which every page has.
+    value = current if current in choices else (BUNDLED_BASE if BUNDLED_BASE in choices else None)
     return gr.update(choices=choices, value=value)
 
 

@@ -77,10 +77,9 @@ def _generate_chunk(loaded: LoadedModel, texts: list, settings: GenerationSettin
     bans = answer_bans(loaded, texts)
     wanted = settings.num_outputs
     per_input = [[] for _ in texts]
-    one_word = prompts.input_format(loaded.model.config) == prompts.WORD_AND_ANSWER  # a word never holds a space
     rounds = 1 if settings.method == "greedy" else EXTRA_ROUNDS + 1
     for round_no in range(rounds):
-        missing = [i for i, got in enumerate(per_input) if len(_distinct(got, one_word)) < wanted]
+        missing = [i for i, got in enumerate(per_input) if len(_distinct(got)) < wanted]
         if not missing:
             break
         widen = 2**round_no if settings.method != "sampling" else 1
@@ -94,7 +93,7 @@ def _generate_chunk(loaded: LoadedModel, texts: list, settings: GenerationSettin
             outputs = run_generate(loaded, sub, settings, settings.num_beams * widen, processors(ban))
         for i, outs in zip(missing, outputs):
             per_input[i].extend(outs)
-    candidates = [[Candidate(text) for text in _distinct(outs, one_word)[:wanted]] for outs in per_input]
+    candidates = [[Candidate(text) for text in _distinct(outs)[:wanted]] for outs in per_input]
     if with_scores:
         _score(loaded, texts, candidates)
         # Best first by one measure for every method: beam searches end their beams at different
@@ -136,12 +135,12 @@ def is_junk(text: str) -> bool:
 JAPANESE_GAP = re.compile(r"(?<=[\u3005\u3041-\u30ff\u3400-\u9fff])\s+(?=[\u3005\u3041-\u30ff\u3400-\u9fff])")
 
 
-def _distinct(outputs: list, one_word: bool = False) -> list:
-    """Outputs in order, each text once (after trimming spaces and, for a model that writes one word,
-    closing gaps inside Japanese: ひよ こ is ひよこ), junk left out."""
+def _distinct(outputs: list) -> list:
+    """Outputs in order, each text once (after trimming spaces and closing gaps inside Japanese, which
+    writes no spaces between its words: ありが たい is ありがたい), junk left out."""
     seen, kept = set(), []
     for text in outputs:
-        key = JAPANESE_GAP.sub("", text.strip()) if one_word else text.strip()
+        key = JAPANESE_GAP.sub("", text.strip())
         if key not in seen and not is_junk(key):
             seen.add(key)
             kept.append(key)

@@ -116,7 +116,7 @@ def runs_table(records: list) -> pd.DataFrame:
             short_time(r.get("started", "")),
             runs.label(r.get("kind", "")),
             runs.label(r.get("status", "")),
-            r.get("name", ""),
+            shown_name(r),
             duration_text(r),
             metrics_summary(r.get("metrics")),
             r.get("id", ""),
@@ -126,8 +126,17 @@ def runs_table(records: list) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=table_columns(), dtype=object)
 
 
+def shown_name(record: dict) -> str:
+    """A run's name as a reader knows it: a batch of distractors without a model says so in words
+    (its record keeps the name "vectors" it has always had)."""
+    settings = record.get("settings") or {}
+    if settings.get("mode") == "distractors":
+        return text("logs.name_distractors", model=settings.get("model") or text("logs.name_vectors_only"))
+    return record.get("name", "")
+
+
 def run_choice_label(record: dict) -> str:
-    parts = [short_time(record.get("started", "")), runs.label(record.get("kind", "")), record.get("name", "")]
+    parts = [short_time(record.get("started", "")), runs.label(record.get("kind", "")), shown_name(record)]
     label = " ".join(p for p in parts if p)
     return f"{label} [{runs.label(record.get('status', ''))}]"
 

@@ -8,7 +8,7 @@ app adds the answer — the one given (a Correct column, the answer box), else t
 dictionary data lists first (engine.words.lexicon). Models without the key get their inputs unchanged.
 """
 from engine.words import checks as check
-from engine.words.lexicon import known_answers, lexicon_answers
+from engine.words.lexicon import known_answers, lexicon_answers, school_spelling
 
 CONFIG_KEY = "t5studio_input_format"
 WORD_AND_ANSWER = "word=answer"
@@ -40,11 +40,11 @@ def answers_for(english: str, correct="") -> list:
 
 
 def pick_answer(answers: list, tokenizer) -> str:
-    """The first answer the model's vocabulary holds as one whole word (its meaning is known), else the first."""
-    for answer in answers:
-        if len(tokenizer.tokenize(answer)) == 1:
-            return answer
-    return answers[0] if answers else ""
+    """The first answer the model's vocabulary holds as one whole word (its meaning is known), else the
+    first; written as schools write it when that spelling is among the answers (林檎 -> りんご)."""
+    whole = [answer for answer in answers if len(tokenizer.tokenize(answer)) == 1]
+    picked = (whole or answers or [""])[0]
+    return school_spelling(picked) if school_spelling(picked) in answers else picked
 
 
 def model_input(text: str, tokenizer, correct="") -> str:

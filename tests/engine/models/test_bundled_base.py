@@ -98,8 +98,9 @@ def test_unusable_outputs_as_a_whole_are_named():
 def test_a_word_decoded_in_loose_pieces_is_one_word(base):
     from engine.generate.generation import _distinct
 
-    assert _distinct(["ひよ こ", "ひよこ", "い ち ご", "New York"], one_word=True) == ["ひよこ", "いちご", "New York"]
-    assert _distinct(["今日 は 晴れ"]) == ["今日 は 晴れ"]  # a model that writes text keeps its spaces
+    assert _distinct(["ひよ こ", "ひよこ", "い ち ご", "New York"]) == ["ひよこ", "いちご", "New York"]
+    # Japanese writes no spaces between its words: a sentence's gaps are the tokenizer's, and close too
+    assert _distinct(["ありがたい", "ありが たい", "あり が たい", "今日 は 晴れ"]) == ["ありがたい", "今日は晴れ"]
     settings = GenerationSettings(method="beam", num_outputs=8, num_beams=8)
     for candidates in generate_batch(base, [f"{e} = {a}" for e, a in WORDS], settings):
         assert not any(re.search(r"[\u3041-\u9fff]\s+[\u3041-\u9fff]", c.text) for c in candidates)
