@@ -14,7 +14,7 @@ from engine.core.csvdata import write_download
 from engine.core.messages import StudioError, field_label, text
 from engine.core.paths import public_mode
 from engine.logs import view
-from engine.logs.compare import MAX_RUNS, compare_runs, comparison_figure
+from engine.logs.compare import MAX_RUNS, compare_runs, comparison_figure, data_files
 from engine.logs.lines import readable_log
 from engine.models import store
 from tabs.common import Page, escape, guarded, owner_key, result_file, t
@@ -60,7 +60,7 @@ def create_tab(page: Page) -> None:
         summary = gr.Markdown()
         metrics = gr.Markdown()
         settings = gr.Markdown()
-    plot = gr.Plot(label=t("logs.curves"), visible=False)
+    plot = gr.Plot(label=t("logs.curves"), visible=False, show_label=False)  # titled by the run's name
     no_curve = gr.Markdown(visible=False)
     log_text = gr.Textbox(label=t("logs.log"), lines=12, max_lines=20, interactive=False, buttons=["copy"])
     files = gr.File(label=t("logs.downloads"), file_count="multiple", interactive=False)
@@ -73,7 +73,7 @@ def create_tab(page: Page) -> None:
                                   label=t("logs.compare_runs"), info=t("logs.compare_info"))
         compare = gr.Button(t("logs.compare_button"), variant="secondary")
         compare_note = gr.Markdown()
-        compare_plot = gr.Plot(label=t("logs.compare_plot"), visible=False)
+        compare_plot = gr.Plot(label=t("logs.compare_plot"), visible=False, show_label=False)
         compare_table = gr.Dataframe(label=t("logs.compare_table"), interactive=False, wrap=True, datatype="str")
 
     listing = dict(fn=list_runs, inputs=[kind, status, mine], outputs=[table, run_id, activity])
@@ -123,6 +123,8 @@ def compare_selected(run_ids: list, request: gr.Request = None):
     notes = [text("logs.compare_best", name=escape(found["best"])) if found["best"] else text("logs.compare_no_eval")]
     if found["differences"].empty:
         notes.append(text("logs.compare_same"))
+    elif data_files(found["runs"]):
+        notes.append(text("logs.compare_other_data"))
     figure = comparison_figure(found["curves"])
     return "\n\n".join(notes), gr.update(value=figure, visible=figure is not None), found["differences"]
 

@@ -77,7 +77,7 @@ def create_tab(page: Page) -> gr.Dropdown:
     status = gr.HTML(label=t("train.progress"))
     with gr.Row():
         # The Logs tab's figure: its legend sits inside the axes (gr.LinePlot cut its legend off).
-        curve = gr.Plot(label=t("train.loss_plot"))
+        curve = gr.Plot(label=t("train.loss_plot"), show_label=False)  # titled in the figure: a badge covered its corner
         # Room for every line sent (LOG_LINES, some wrapped): the last one, the final status, is never
         # hidden below a scroll.
         log_tail = gr.Textbox(label=t("train.log_tail"), lines=12, max_lines=24, autoscroll=True)

@@ -57,7 +57,7 @@ def log_lines(raw: str) -> str:
 def live_figure(info: dict):
     """The loss curve so far as a figure (train and validation loss, learning rate), or None."""
     curve = info.get("curve")
-    return None if curve is None or curve.empty else loss_figure(curve)
+    return None if curve is None or curve.empty else loss_figure(curve, title=text("train.loss_plot"))
 
 
 def overfitting_note(curve) -> str:
@@ -71,7 +71,7 @@ def saved_note(outcome) -> str:
     """One sentence on where the model went, once a run has saved one."""
     if not outcome or outcome.get("status") not in ("finished", "stopped"):
         return ""
-    return text("train_ui.saved", name=outcome["name"])
+    return text("train_ui.saved", name=outcome["name"], try_tab=text("app.tab_try"), evaluate_tab=text("app.tab_evaluate"))
 
 
 def render_status_text(message: str) -> str:

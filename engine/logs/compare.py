@@ -45,7 +45,20 @@ def differences(records: list, labels: list) -> pd.DataFrame:
         values = [(r.get("settings") or {}).get(key) for r in records]
         if len({format_value(v) for v in values}) > 1:
             rows.append([field_label(key)] + ["—" if v is None else shown_value(key, v) for v in values])
+    files = data_files(records)
+    if files:
+        rows.insert(0, [text("logs.compare_data")] + files)
     return pd.DataFrame(rows, columns=[text("logs.field")] + labels)
+
+
+def data_files(records: list) -> list:
+    """Each run's data file as "file 1", "file 2"… (one number per distinct content) when the runs did
+    did not all read the same file ("—" for a record that does not say); [] otherwise."""
+    hashes = [(r.get("settings") or {}).get("data_sha256") for r in records]
+    distinct = list(dict.fromkeys(h for h in hashes if h))
+    if len(distinct) < 2:
+        return []
+    return [text("logs.data_file_n", n=distinct.index(h) + 1) if h else "—" for h in hashes]
 
 
 def best_run(curves: dict) -> str:
@@ -78,5 +91,6 @@ def comparison_figure(curves: dict):
         axes.set_xlabel(text("logs.plot_step"))
         axes.set_ylabel(text("logs.plot_loss"))
         axes.grid(True, alpha=0.3)
+        axes.set_title(text("logs.compare_plot"))
         axes.legend(loc="upper right", fontsize=8)
     return figure

@@ -100,6 +100,8 @@ def _train_in_run(config, run, state, progress, extra_callbacks, resume_run_id, 
         if checkpoint is None:
             raise StudioError("train.resume_not_found", run_id=resume_run_id)
     frame, table_rows, warnings = _read_data(config, state)
+    if table_rows and state.is_main_process:  # which file it learnt from: the run comparison tells files apart
+        run.update(settings={**run.record.settings, "data_sha256": table_rows["data_sha256"]})
     progress.check_stop()
     texts = list(frame["Input"]) + list(frame["Output"]) if frame is not None else []
     base = str(checkpoint) if checkpoint else config.base

@@ -79,7 +79,8 @@ def test_a_training_reads_plainly_and_its_model_shows_in_every_list(page, lang):
     name = f"teacher-{lang}"
     train_a_few_steps(page, lang, name)
     # The result in one sentence (item 4): the model's name, no JSON open, no server folder.
-    assert page.locator(".t5s-saved").inner_text().strip() == text("train_ui.saved", lang, name=name)
+    assert page.locator(".t5s-saved").inner_text().strip() == text("train_ui.saved", lang, name=name, try_tab=text("app.tab_try", lang),
+                                                                         evaluate_tab=text("app.tab_evaluate", lang))
     assert not page.get_by_text('"run_id"').is_visible()
     # The log (item 3): lines in words, the last one (the final status) in view without scrolling.
     log = page.get_by_label(text("train.log_tail", lang), exact=True)

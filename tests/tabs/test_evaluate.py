@@ -29,7 +29,7 @@ def test_two_models_side_by_side(client, stored_model, tiny_model_dir, tmp_path)
     source.write_text("Input,Output,Correct\ndog,ねこ,いぬ\ncat,+いぬ,ねこ\napple,みかん,りんご\n", encoding="utf-8")
     summary, comparison, plot, rows, download = client.predict(
         handle_file(str(source)), [stored_model, "tiny-b"], *GREEDY, api_name="/evaluate")
-    assert "3 行" in summary and "Correct" in summary
+    assert "3 行" in summary and "正解の列" in summary and "correct_" not in summary
     assert comparison["headers"] == ["指標", "良い向き", stored_model, "tiny-b"]
     metric_names = [row[0] for row in comparison["data"]]
     assert "chrF" in metric_names and "文字誤り率 CER" in metric_names
@@ -38,7 +38,8 @@ def test_two_models_side_by_side(client, stored_model, tiny_model_dir, tmp_path)
     assert "chrF" in rows["headers"] and not any("_" in h for h in rows["headers"])  # no Python keys
     assert len(rows["data"]) == 6
     frame = pd.read_csv(download, encoding="utf-8-sig", dtype=str)
-    assert len(frame) == 6 and "'+いぬ" in set(frame["expected"])  # the download keeps short keys for scripts
+    assert len(frame) == 6 and "'+いぬ" in set(frame["期待する出力"])  # the download's headers in words too
+    assert not any("_" in h for h in frame.columns), list(frame.columns)
     assert len(runs.list_runs(kind="evaluate")) == 2
     assert store.load_meta("tiny-b")["evaluations"][0]["metrics"]["rows"] == 3
 

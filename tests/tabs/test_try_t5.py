@@ -4,6 +4,8 @@ import pytest
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
+from engine.core.paths import BUNDLED_BASE
+
 from tabs import try_t5
 from tests.launching import served, single_tab_blocks
 from tests.model_fixtures import stored_model, tiny_model_dir  # noqa: F401 - fixtures
@@ -81,7 +83,10 @@ def test_two_clients_get_their_own_downloads(client, stored_model, tmp_path):
 
 def test_refresh_lists_stored_models(client, stored_model):
     update = client.predict(None, api_name="/try_refresh_models")
-    assert update["value"] == stored_model and [stored_model, stored_model] in update["choices"]
+    assert [stored_model, stored_model] in update["choices"]
+    # Nothing chosen yet: the bundled base, never the newest model, which may be another visitor's.
+    assert update["value"] == BUNDLED_BASE
+    assert client.predict(stored_model, api_name="/try_refresh_models")["value"] == stored_model
 
 
 def test_server_folders_cannot_be_chosen_as_models(client, tiny_model_dir):

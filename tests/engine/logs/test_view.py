@@ -149,7 +149,7 @@ def test_loss_figure_draws_with_a_japanese_font(home, tmp_path):
     figure = view.loss_figure(details["curve"], title="英和ダミー")
     assert figure is not None
     labels = [line.get_label() for line in figure.axes[0].get_lines()]
-    assert labels == ["訓練損失 (loss)", "検証損失 (eval_loss)"]
+    assert labels == ["訓練損失", "検証損失"]
     figure.savefig(tmp_path / "curve.png")
     assert (tmp_path / "curve.png").stat().st_size > 1000
     from engine.core.fonts import japanese_font
