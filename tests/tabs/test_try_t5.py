@@ -5,7 +5,6 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from engine.core.paths import BUNDLED_BASE
-
 from tabs import try_t5
 from tests.launching import served, single_tab_blocks
 from tests.model_fixtures import stored_model, tiny_model_dir  # noqa: F401 - fixtures

@@ -158,3 +158,40 @@ def test_a_missing_column_points_to_the_pickers_only_where_there_are_some():
         select_columns(table, {}, choosable=True)
     assert "列の対応を選んで" not in plain.value.message() and "列名を Input に変えて" in plain.value.message()
     assert "列の対応を選んで" in choose.value.message()
+
+
+@pytest.mark.parametrize("header", ["英単語,日本語", "English,Japanese", "word,意味", "ＥＮＧＬＩＳＨ,ＪＡＰＡＮＥＳＥ",
+                                    "Word,Answer", "英語,正解", "input,correct"])
+def test_a_word_list_is_read_by_the_names_a_teacher_gives_its_columns(header):
+    from engine.distractors.batch import batch_columns
+
+    english, answer = header.split(",")
+    table = parse_table(f"{header}\nstation,駅\n".encode("cp932"))
+    assert batch_columns(table.columns) == {"Input": english, "Correct": answer, "candidates": [answer]}
+
+
+def test_an_answer_column_is_never_a_training_files_output_and_two_candidates_are_both_named():
+    from engine.core.csvdata import answer_columns
+
+    assert answer_columns(["Input", "Output"]) == []  # Output may hold wrong translations
+    assert answer_columns(["Input", "Output", "Correct"]) == ["Correct"]
+    assert answer_columns(["英単語", "日本語", "意味"]) == ["日本語", "意味"]  # the page asks which
+
+
+def test_a_guessed_role_never_takes_a_column_chosen_for_another():
+    table = parse_table("Input,Correct\ndog,犬\n".encode())
+    frame = select_columns(table, {"Input": "Input", "Output": "Correct", "Correct": None}, choosable=True)
+    assert list(frame.columns) == ["Input", "Output"] and frame.loc[0, "Output"] == "犬"
+    with pytest.raises(StudioError) as twice:
+        select_columns(table, {"Input": "Input", "Output": "Input"}, choosable=True)
+    assert twice.value.key == "csv.same_column_twice"
+
+
+def test_a_file_without_a_header_row_is_named_as_such_and_a_named_column_must_exist():
+    with pytest.raises(StudioError) as headerless:
+        select_columns(parse_table("station,駅\nchoose,選ぶ\n".encode()), {}, required=("Input",))
+    assert headerless.value.key == "csv.no_header" and "station, 駅" in headerless.value.message()
+    assert "ある列" not in headerless.value.message()
+    with pytest.raises(StudioError) as missing:
+        select_columns(parse_table("Input,Memo\ndog,x\n".encode()), {"Correct": "Nope"}, required=("Input",))
+    assert missing.value.key == "csv.no_such_column" and "Nope" in missing.value.message()

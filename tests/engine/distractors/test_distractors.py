@@ -333,3 +333,16 @@ def test_the_dictionarys_antonyms_join_the_candidates(chive_home):
     assert related("暑い")[0] == "寒い" and related("右")[0] == "左"
     found = making.make_distractors("hot", "暑い", n=5)
     assert ("寒い", "dictionary") in [(d.text, d.source) for d in found.distractors]
+
+
+def test_a_teachers_answer_column_is_used_and_a_blank_row_is_named(chive_home, tmp_path):
+    source = tmp_path / "words.csv"
+    source.write_bytes("英単語,日本語\nstation,駅\n,猫\nchoose,選ぶ\n".encode("cp932"))
+    summary = batch.distractors_csv(source, None, n=3)
+    table = summary["table"]
+    assert list(table["Correct"]) == ["駅", "選ぶ"]  # the teacher's, not the dictionary's 停留所 or 選る
+    assert not any("辞書" in note for note in table["note"])
+    assert summary["columns"]["Input"] == "英単語" and summary["columns"]["Correct"] == "日本語"
+    assert any("行番号: 3" in warning for warning in summary["warnings"])  # the blank English cell, by its row
+    none = batch.distractors_csv(source, None, n=3, answer_column="")  # "no answer column" is honoured
+    assert none["columns"]["Correct"] == "" and list(none["table"]["Correct"]) != ["駅", "選ぶ"]

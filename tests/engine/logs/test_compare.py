@@ -65,3 +65,23 @@ def test_the_cli_compares_runs_and_draws_them(home, tmp_path):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["best"] == "b" and result["differences"][0]["項目"] == "エポック数" and plot.stat().st_size > 0
+
+
+def test_runs_that_learnt_from_different_files_say_so(home):
+    first = _training("a", 2.0, data_sha256="1" * 64)
+    same = _training("b", 2.1, data_sha256="1" * 64, learning_rate=1e-3)
+    other = _training("c", 2.2, data_sha256="2" * 64)
+    alike = compare_runs([first, same])["differences"]
+    assert "訓練データ" not in set(alike.iloc[:, 0])
+    table = compare_runs([first, same, other])["differences"]
+    assert table.iloc[0].tolist() == ["訓練データ", "ファイル 1", "ファイル 1", "ファイル 2"]
+
+
+def test_a_batch_of_distractors_is_named_in_words(home):
+    from engine.logs.view import run_choice_label, runs_table
+
+    run = runs.start_run("generate", "vectors", settings={"mode": "distractors", "model": ""})
+    run.finish("finished")
+    record = runs.load_run(run.id)
+    assert "誤答選択肢（単語ベクトルのみ）" in run_choice_label(record) and "vectors" not in run_choice_label(record)
+    assert runs_table([record]).iloc[0, 3] == "誤答選択肢（単語ベクトルのみ）"

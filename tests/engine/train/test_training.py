@@ -361,3 +361,33 @@ def test_a_training_over_its_time_limit_stops_and_keeps_its_model(home, monkeypa
     assert outcome.status == "stopped" and 1 <= outcome.steps < 1000
     assert any("時間が上限の 0.02 分" in w for w in outcome.warnings)
     assert store.load_meta("timed")["status"] == "stopped"
+
+
+def test_overfitting_is_warned_of_in_the_result_the_log_and_the_run_record(home):
+    """12 rows, a high learning rate, 60 steps: the validation loss falls, then climbs well above its best."""
+    outcome = train(config("by-heart", max_steps=60, validation_split=0.3, eval_every=6, learning_rate=3e-3))
+    warned = [w for w in outcome.warnings if "過学習" in w]
+    assert len(warned) == 1
+    assert runs.load_run(outcome.run_id)["warnings"] == outcome.warnings  # the Logs tab reads it there
+    assert warned[0] in runs.read_log(outcome.run_id)
+    quiet = train(config("quiet"))  # four steps: nothing to warn of
+    assert not any("過学習" in w for w in quiet.warnings)
+
+
+def test_the_overfitting_rule_needs_a_real_rise_after_the_best():
+    from engine.train.data import overfitting_warning
+
+    assert overfitting_warning([4.12, 4.3, 4.5, 4.74])
+    assert overfitting_warning([4.5, 4.2, 4.0]) == overfitting_warning([4.0, 4.1]) == ""
+    assert overfitting_warning([4.0, 3.0, 3.1]) == ""  # under 5 % above the best: noise
+
+
+def test_a_file_the_training_would_refuse_is_refused_before_a_place_in_line(home, tmp_path):
+    from engine.train import queue
+
+    source = tmp_path / "no-output.csv"
+    source.write_text("Input,Memo\ndog,x\ncat,y\n", encoding="utf-8")
+    with pytest.raises(StudioError) as refused:
+        JOBS.start(config("never-queued", csv=str(source)), owner="a" * 48)
+    assert refused.value.key == "csv.missing_column_choose"
+    assert queue.jobs() == [] and runs.list_runs() == []  # no place taken, no failed run in Logs
