@@ -166,6 +166,7 @@ def generate_multiple(model, upload, request: gr.Request, progress=gr.Progress()
         note += " " + text("try.preview_note", shown=PREVIEW_ROWS)
     if summary["warning"]:
         note += "\n\n⚠️ " + escape(summary["warning"])
+    note += "".join(f"\n\n{escape(line)}" for line in summary["skipped"])  # rows left out, by spreadsheet row
     return note, frame.head(PREVIEW_ROWS), str(out)
 
 

@@ -2,7 +2,7 @@
 import time
 
 from engine.core import csvdata, runs
-from engine.core.messages import StudioError
+from engine.core.messages import StudioError, text
 from engine.generate import turns
 from engine.generate.generation import generate_batch, outputs_warning
 from engine.generate.settings import GenerationSettings
@@ -15,7 +15,11 @@ def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, i
                  progress=None, run_owner: str = "", allow_paths: bool = True) -> dict:
     """Generate for every row of a CSV, write the table, record the run; returns a summary."""
     settings.check()
-    frame, table = csvdata.load_pairs(csv_path, {"Input": input_column, "Correct": None}, required=("Input",))
+    table = csvdata.read_table(csv_path)
+    english = input_column or csvdata.guess_column(table.columns, "Input")
+    answers = csvdata.answer_columns(table.columns, taken=[english])  # a word list's 日本語 column too
+    frame = csvdata.select_columns(table, {"Input": english} | ({"Correct": answers[0]} if answers else {}),
+                                   required=("Input",))
     if len(frame) > MAX_CSV_ROWS:
         raise StudioError("generation.too_many_inputs", rows=len(frame), limit=MAX_CSV_ROWS)
     turns.check_fits(len(frame), settings)
@@ -33,7 +37,8 @@ def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, i
         run.log(f"generated {len(frame)} rows in {seconds:.1f}s")
         run.finish("finished", metrics=metrics)
     return {"run_id": run.id, "model": model, "out": str(out_path) if out_path else None, "table": table_out,
-            "warning": outputs_warning(results), **metrics}
+            "warning": outputs_warning(results), "skipped": [text(key, **params) for key, params in table.warnings],
+            **metrics}
 
 
 def outputs_table(inputs: list, results: list, num_outputs: int):
@@ -41,8 +46,8 @@ def outputs_table(inputs: list, results: list, num_outputs: int):
     import pandas as pd
 
     rows = []
-    for text, candidates in zip(inputs, results):
-        row = {"Input": text}
+    for source, candidates in zip(inputs, results):
+        row = {"Input": source}
         for k in range(num_outputs):
             cand = candidates[k] if k < len(candidates) else None
             name = "Output" if num_outputs == 1 else f"Output_{k + 1}"
