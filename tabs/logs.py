@@ -60,7 +60,8 @@ def create_tab(page: Page) -> None:
         summary = gr.Markdown()
         metrics = gr.Markdown()
         settings = gr.Markdown()
-    plot = gr.Plot(label=t("logs.curves"), visible=False, show_label=False)  # titled by the run's name
+    plot = gr.Plot(label=t("logs.curves"), visible=False, show_label=False,  # titled by the run's name
+                   elem_classes=["t5s-run-curve"])
     no_curve = gr.Markdown(visible=False)
     log_text = gr.Textbox(label=t("logs.log"), lines=12, max_lines=20, interactive=False, buttons=["copy"])
     files = gr.File(label=t("logs.downloads"), file_count="multiple", interactive=False)

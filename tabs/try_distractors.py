@@ -44,8 +44,11 @@ def create_section(page: Page) -> None:
         upload = gr.File(label=t("distractors.csv"), file_types=[".csv", ".txt", ".tsv"], type="filepath")
         gr.Markdown(t("distractors.csv_info"))
         with gr.Row():  # shown once a file is read: the columns it guessed, to change where it guessed wrong
-            input_col = gr.Dropdown(label=t("distractors.input_column"), choices=[], visible=False)
-            answer_col = gr.Dropdown(label=t("distractors.answer_column"), choices=[], visible=False)
+            # Any value may come from an API client: distractors_csv checks that the column exists.
+            input_col = gr.Dropdown(label=t("distractors.input_column"), choices=[], visible=False,
+                                    allow_custom_value=True)
+            answer_col = gr.Dropdown(label=t("distractors.answer_column"), choices=[], visible=False,
+                                     allow_custom_value=True)
         run_csv = gr.Button(t("distractors.run_csv"), variant="primary")
         summary = gr.Markdown()
         batch = gr.Dataframe(label=t("distractors.batch_table"), interactive=False, wrap=True, max_height=420)
@@ -109,14 +112,17 @@ def make_single(english, correct, n, model, request: gr.Request = None):
 @guarded
 def read_columns(upload):
     """Inputs: CSV / Outputs: English and answer column pickers (filled with the guesses), cleared results"""
-    hidden = gr.update(choices=[], value=None, visible=False)
+    hidden = gr.update(choices=[], value="", visible=False)  # "": guessed again from the next file
     if not upload:
         return hidden, hidden, "", None, None
     try:
-        columns = csvdata.read_table(upload).columns
+        table = csvdata.read_table(upload)
+        columns = table.columns
+        guess = batch_columns(columns)
+        if not guess["Input"]:  # said now, not only once the button is pressed (a headerless file…)
+            csvdata.select_columns(table, {}, required=("Input",), choosable=True)
     except StudioError as exc:
         return hidden, hidden, f"**{escape(exc.message())}**", None, None
-    guess = batch_columns(columns)
     answers = [(text("distractors.answer_none"), "")] + [(name, name) for name in columns]
     note = ""
     if len(guess["candidates"]) > 1:

@@ -97,12 +97,8 @@ class Run:
         assert status in DONE_STATUSES, status
         if metrics:
             self.record.metrics.update(metrics)
-        self.record.warnings = list(warnings or [])
-        self.record.status = status
-        self.record.ended = now_iso()
-        self.record.error = error
-        self.record.error_detail = error_detail
-        self.save()
+        self.update(status=status, ended=now_iso(), error=error, error_detail=error_detail,
+                    warnings=list(warnings or []))
         self.log(f"status: {status}" + (f" ({error})" if error else ""))
         with _LOCK:
             _LIVE_RUNS.discard(self.id)

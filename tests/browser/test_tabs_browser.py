@@ -106,7 +106,7 @@ def test_distractors_offer_the_words_other_meanings_in_one_click(trained, page):
     page.get_by_role("radio", name="コマ").click()
     expect(page.get_by_role("textbox", name=re.compile("^正しい日本語訳"))).to_have_value("コマ", timeout=30_000)
     page.get_by_text(re.compile("訳「昏睡」を正解として使いました")).wait_for(state="detached")
-    assert "コマ" not in table_text(page, "誤答選択肢（もっともらしい順）").split("\n")[1:]
+    assert "コマ" not in table_text(page, "誤答選択肢（おすすめ順）").split("\n")[1:]
     FAILURE_SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(FAILURE_SHOTS / "distractor-senses.png"), full_page=True)
     # A word that cannot be answered: its error, and no longer the last word's distractors.
@@ -164,7 +164,7 @@ def test_logs_show_a_runs_loss_curve_and_this_browsers_own_runs(trained, page, t
     page.get_by_role("gridcell", name=MODEL).first.wait_for()  # run locally: everyone's runs are listed
     page.get_by_role("combobox", name="表示する実行").click()
     page.get_by_role("option", name=re.compile(f"訓練 {MODEL}")).first.click()
-    curve = page.locator(".block", has=page.get_by_text("損失曲線", exact=True)).last
+    curve = page.locator(".t5s-run-curve")  # titled inside the figure by the run's name
     curve.locator("img, svg, canvas").first.wait_for()
     page.wait_for_function(  # the text log, ending with the run's status
         "() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('状態: 完了'))")
