@@ -9,7 +9,7 @@ private, message, token) -> result.
 import gradio as gr
 import pandas as pd
 
-from engine.core.messages import text
+from engine.core.messages import aside, text
 from engine.core.paths import on_space
 from engine.models import catalog, publishing, store
 from tabs.common import Page, escape, guarded, t
@@ -154,7 +154,7 @@ def _entry_choices(entries: list) -> list:
     choices = []
     for entry in entries:
         if entry.source == "mine":
-            label = f"{entry.id}（{text('catalog.org_mine')}）"
+            label = aside(entry.id, text("catalog.org_mine"))
         elif entry.source == "broken":
             label = f"⚠️ {entry.id}"
         else:

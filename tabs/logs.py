@@ -11,7 +11,7 @@ import gradio as gr
 
 from engine.core import runs
 from engine.core.csvdata import write_download
-from engine.core.messages import StudioError, field_label, text
+from engine.core.messages import StudioError, aside, field_label, text
 from engine.core.paths import public_mode
 from engine.logs import view
 from engine.logs.compare import MAX_RUNS, compare_runs, comparison_figure, data_files
@@ -152,8 +152,8 @@ def activity_text() -> str:
     lines = [f"**{escape(text('logs.activity_some', count=len(running)))}**"]
     for record in running[:5]:
         lines.append(
-            f"- {escape(runs.label(record['kind']))} {escape(record.get('name', ''))} "
-            f"（{escape(view.duration_text(record))}）"
+            "- " + escape(aside(f"{runs.label(record['kind'])} {view.shown_name(record)}",
+                                view.duration_text(record)))
         )
     return "\n".join(lines)
 

@@ -6,7 +6,7 @@ import gradio as gr
 import pandas as pd
 
 from engine.core import csvdata
-from engine.core.messages import StudioError, listing, text
+from engine.core.messages import StudioError, aside, listing, text
 from engine.core.paths import BUNDLED_BASE
 from engine.distractors.batch import batch_columns, distractors_csv
 from engine.distractors.making import N_RANGE, check_n, make_distractors
@@ -104,7 +104,7 @@ def make_single(english, correct, n, model, request: gr.Request = None):
     leaks = list(dict.fromkeys(d["text"] for d in found.dropped if d["reason"].startswith("leak")))
     if leaks:
         shown = listing(escape(w) for w in leaks[:SHOWN_DROPPED]) + ("…" if len(leaks) > SHOWN_DROPPED else "")
-        lines.append(text("distractors.dropped", items=f"{shown}（{text('distractors.reason_leak')}）"))
+        lines.append(text("distractors.dropped", items=aside(shown, text("distractors.reason_leak"))))
     lines.append(text("distractors.score_help"))
     return frame, "\n\n".join(lines)
 

@@ -80,6 +80,11 @@ def text(key: str, lang: str = None, **params) -> str:
         return template
 
 
+def aside(main: str, note: str, lang: str = None) -> str:
+    """`main` with `note` in brackets, as the language writes them (犬（名詞） / dog (noun))."""
+    return text("common.aside", lang, main=main, note=note)
+
+
 def listing(items, lang: str = None) -> str:
     """Items joined as the language lists them (犬、猫 / dog, cat)."""
     return text("common.list_separator", lang).join(str(item) for item in items)

@@ -1,6 +1,6 @@
 """The Evaluate tab's picture: how one per-row metric is spread, one colour per model."""
 from engine.core.fonts import font_families
-from engine.core.messages import text
+from engine.core.messages import aside, text
 from engine.evaluate.metrics import HIGHER_IS_BETTER
 
 PLOT_METRIC = "chrf"
@@ -27,7 +27,7 @@ def _draw(ax, results: list, metric: str) -> None:
     for result in results:
         ax.hist(result.rows[metric], bins=bins, alpha=0.55, label=result.model)
     direction = text("evaluation.higher" if HIGHER_IS_BETTER[metric] else "evaluation.lower")
-    ax.set_xlabel(f"{text(f'evaluation.{metric}')}（{direction}）")
+    ax.set_xlabel(aside(text(f"evaluation.{metric}"), direction))
     ax.set_ylabel(text("evaluate.plot_rows"))
     ax.set_title(text("evaluate.plot_title", metric=text(f"evaluation.{metric}")))
     ax.legend()

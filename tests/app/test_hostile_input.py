@@ -42,7 +42,7 @@ BAD_FILES = {  # name -> (bytes, words the message must contain)
     "spaces_only.csv": (b"  \r\n \n", "CSV が空です"),
     "header_only.csv": (b"Input,Output,Correct\r\n", "列名の行しかありません"),
     "misnamed.csv": ("Inptu,Outptu\ndog,ねこ\n".encode(), "に当たる列が見つかりません"),
-    "one_column.csv": ("Word\ndog\n".encode(), "に当たる列が見つかりません"),
+    "one_column.csv": ("Memo\ndog\n".encode(), "に当たる列が見つかりません"),  # "Word" names English words
     "duplicate_header.csv": (b"Input,Input\na,b\n", "重複"),
     "binary.csv": (bytes(range(256)) * 40, "文字コードを読み取れませんでした"),
     "png_renamed.csv": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 200, "文字コードを読み取れませんでした"),
@@ -173,8 +173,8 @@ def test_formula_cells_are_escaped_in_downloads(client, tmp_path):
     _s, _c, _p, _rows, download = client.predict(write(tmp_path, "f.csv", hostile), [MODEL_NAME], *GREEDY,
                                                  api_name="/evaluate")
     frame = pd.read_csv(download, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert set(frame["input"]) == {"'=HYPERLINK(\"http://x\")", "'@SUM(A1)"}
-    assert set(frame["expected"]) == {"'+1", "'=1+1"}
+    assert set(frame["入力"]) == {"'=HYPERLINK(\"http://x\")", "'@SUM(A1)"}  # the download's headers in words
+    assert set(frame["期待する出力"]) == {"'+1", "'=1+1"}
     assert not any(str(v).startswith(("=", "+", "-", "@")) for v in frame.to_numpy().ravel())
 
 
@@ -280,7 +280,7 @@ def test_unknown_choices_and_columns_are_refused(client, tmp_path):
     assert "adamw" in message_of(info) and "adafactor" in str(info.value)
     with pytest.raises(AppError) as info:
         train(client, tmp_path, input_col="Nope")
-    assert "に当たる列が見つかりません" in message_of(info)
+    assert "「Nope」という列はありません" in message_of(info)  # a column the client named, by its name
 
 
 def test_training_without_a_csv_in_this_session(client, tmp_path):
