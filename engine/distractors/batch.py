@@ -4,6 +4,7 @@ import time
 from engine.core import csvdata, runs
 from engine.core.messages import StudioError, text
 from engine.distractors.making import check_n, make_distractors_batch
+from engine.models.loading import resolve_source
 
 MAX_CSV_ROWS = 2000
 
@@ -43,6 +44,8 @@ def distractors_csv(csv_path, out_path=None, n: int = 5, model: str = "", vector
     frame = csvdata.select_columns(table_in, mapping, required=("Input",), choosable=True)
     if len(frame) > MAX_CSV_ROWS:
         raise StudioError("distractors.too_many_rows", rows=len(frame), limit=MAX_CSV_ROWS)
+    if model:  # a model that is not there is refused before a run is recorded
+        resolve_source(model, allow_paths)
     record = {"mode": "distractors", "model": model, "n": n, "vectors": vectors if use_vectors else "",
               "method": method if model else "", "use_samples": use_samples, "rows": len(frame),
               "data_sha256": table_in.sha256}

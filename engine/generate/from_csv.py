@@ -6,7 +6,7 @@ from engine.core.messages import StudioError, text
 from engine.generate import turns
 from engine.generate.generation import generate_batch, outputs_warning
 from engine.generate.settings import GenerationSettings
-from engine.models.loading import load_model
+from engine.models.loading import load_model, resolve_source
 
 MAX_CSV_ROWS = 20000  # one batch job; bigger files should be split
 
@@ -23,6 +23,7 @@ def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, i
     if len(frame) > MAX_CSV_ROWS:
         raise StudioError("generation.too_many_inputs", rows=len(frame), limit=MAX_CSV_ROWS)
     turns.check_fits(len(frame), settings)
+    resolve_source(model, allow_paths)  # a model that is not there is refused before a run is recorded
     record = {"model": model, "rows": len(frame), "data_sha256": table.sha256, **settings.to_dict()}
     with runs.running("generate", name=model, settings=record, owner=run_owner) as run:
         loaded = load_model(model, allow_paths)

@@ -346,3 +346,19 @@ def test_a_teachers_answer_column_is_used_and_a_blank_row_is_named(chive_home, t
     assert any("行番号: 3" in warning for warning in summary["warnings"])  # the blank English cell, by its row
     none = batch.distractors_csv(source, None, n=3, answer_column="")  # "no answer column" is honoured
     assert none["columns"]["Correct"] == "" and list(none["table"]["Correct"]) != ["駅", "選ぶ"]
+
+
+def test_a_model_that_is_not_there_is_refused_before_a_run_is_recorded(chive_home, tmp_path):
+    from engine.core import runs
+    from engine.core.messages import StudioError
+    from engine.generate.from_csv import generate_csv
+    from engine.generate.settings import GenerationSettings
+
+    source = tmp_path / "words.csv"
+    source.write_text("English\ndog\n", encoding="utf-8")
+    before = len(runs.list_runs())
+    with pytest.raises(StudioError):
+        batch.distractors_csv(source, None, n=3, model="no-such-model", allow_paths=False)
+    with pytest.raises(StudioError):
+        generate_csv("no-such-model", source, None, GenerationSettings(), allow_paths=False)
+    assert len(runs.list_runs()) == before  # nothing failed in Logs: the form was refused
