@@ -72,7 +72,7 @@ def create_tab(page: Page) -> None:
         odd_button = gr.Button(t("word2vec.find_odd"), variant="primary")
         odd_answer = gr.Markdown()
         with gr.Row():
-            odd_table = result_table(score_label=text("word2vec.col_to_mean"))
+            odd_table = result_table()
             odd_picture = picture()
 
     with gr.Tab(t("word2vec.tab_add")):
@@ -147,9 +147,10 @@ def topn_slider() -> gr.Slider:
     return gr.Slider(*lookup.TOPN_RANGE, value=10, step=1, label=t("word2vec.topn"), scale=2, min_width=220)
 
 
-def result_table(score_label: str = None) -> gr.Dataframe:
+def result_table() -> gr.Dataframe:
+    # No headers until a result brings them in the reader's language (made at start-up, they were Japanese
+    # on every page).
     return gr.Dataframe(
-        headers=[text("word2vec.col_rank"), text("word2vec.col_word"), score_label or text("word2vec.col_score")],
         datatype=["number", "str", "number"],  # words are user-visible text, never markdown or HTML
         label=t("word2vec.results"), interactive=False, wrap=True,
     )

@@ -15,7 +15,7 @@ import pandas as pd
 from engine.core import runs
 from engine.core.fonts import font_families
 from engine.core.jsonio import read_jsonl
-from engine.core.messages import StudioError, field_label, text, texts
+from engine.core.messages import StudioError, field_label, listing, text, texts
 
 # Fonts that can draw Japanese, best first; Debian's fonts-noto-cjk provides the first.
 
@@ -90,7 +90,7 @@ def shown_value(key: str, value) -> str:
 def metrics_summary(metrics: dict, limit: int = 3) -> str:
     """A few numbers of a run for one table cell, e.g. '検証損失 1.23, chrF 45.6'."""
     numbers = [(k, v) for k, v in (metrics or {}).items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    return ", ".join(f"{field_label(k)} {format_value(v)}" for k, v in numbers[:limit])
+    return listing(f"{field_label(k)} {format_value(v)}" for k, v in numbers[:limit])
 
 
 def table_columns() -> list:

@@ -201,7 +201,10 @@ def test_no_key_and_no_other_language_on_the_page(page, lang):  # item 10
     if lang == "en":  # an English page's lists are joined with commas, not 、
         assert not any("、" in n for n in notes if text("distractors.note_sources", "en")[:10] in n)
     open_tab(page, lang, "guide")
-    assert "grad_norm は" not in page.locator("body").inner_text()
+    assert "grad_norm は" not in page.locator("body").inner_text() and "ログの eval_loss" not in page.locator("body").inner_text()
+    if lang == "en":  # no table of any tab is headed in Japanese before its first result
+        headers = page.locator("[role=columnheader]").all_text_contents()
+        assert not any(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", h) for h in headers), headers
 
 
 def test_evaluate_tries_the_sample_in_one_click_and_forms_name_steps_alike(page, lang):  # item 11
