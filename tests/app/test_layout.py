@@ -121,3 +121,13 @@ def test_readme_has_space_front_matter_and_the_three_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     for command in ("pip install -q -r requirements.txt", "python app.py", "python -m pytest"):
         assert command in ci
+
+
+def test_the_readme_quick_start_leads_with_distractors_for_a_word_list():
+    """A teacher's first step needs no training: the quick start says so before it speaks of training."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme[readme.index("## すぐ使う"):readme.index("## タブ")]
+    first = quick.index("### 先生が最初にすること")
+    assert first < quick.index("### 最初の訓練で得られるもの")
+    steps = quick[first:quick.index("### 動かす環境")]
+    assert "英単語,日本語" in steps and steps.index("誤答選択肢") < steps.index("「訓練」タブ")
