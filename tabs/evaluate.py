@@ -97,7 +97,7 @@ def run_evaluation(upload, models, request: gr.Request, progress=gr.Progress(), 
         note += " " + text("evaluate.summary_correct")
     if len(per_row) > PREVIEW_ROWS:
         note += " " + text("evaluate.preview_note", shown=PREVIEW_ROWS)
-    note += "".join(f"\n\n{escape(text(key, **params))}" for key, params in table.warnings)  # skipped rows, by row
+    note += "".join(f"\n\n{escape(line)}" for line in table.notes())  # skipped rows, by row
     for result in results:
         if result.warning:
             note += f"\n\n⚠️ **{escape(result.model)}**: {escape(result.warning)}"

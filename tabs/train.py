@@ -188,7 +188,7 @@ def summarize(table, input_col, output_col):
     except StudioError as exc:
         return _problems(exc.message().split("\n")), None
     lines = [text("train_ui.summary", rows=len(frame), encoding=table.encoding)]
-    lines += [f"- {escape(text('train_ui.note', message=text(key, **params)))}" for key, params in table.warnings[:10]]
+    lines += [f"- {escape(text('train_ui.note', message=note))}" for note in table.notes()[:10]]
     return "\n".join(lines), frame.head(PREVIEW_ROWS)
 
 

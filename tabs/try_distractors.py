@@ -8,7 +8,7 @@ import pandas as pd
 from engine.core import csvdata
 from engine.core.messages import StudioError, aside, listing, text
 from engine.core.paths import BUNDLED_BASE
-from engine.distractors.batch import batch_columns, distractors_csv
+from engine.distractors.batch import distractors_csv
 from engine.distractors.making import N_RANGE, check_n, make_distractors
 from engine.models import store
 from engine.words.lexicon import senses
@@ -118,7 +118,7 @@ def read_columns(upload):
     try:
         table = csvdata.read_table(upload)
         columns = table.columns
-        guess = batch_columns(columns)
+        guess = csvdata.word_list_columns(columns)
         if not guess["Input"]:  # said now, not only once the button is pressed (a headerless file…)
             csvdata.select_columns(table, {}, required=("Input",), choosable=True)
     except StudioError as exc:

@@ -51,6 +51,10 @@ class Table:
     def columns(self) -> list:
         return list(self.frame.columns)
 
+    def notes(self) -> list:
+        """What we noticed while reading it (rows skipped, ragged lines), in the reader's words."""
+        return [text(key, **params) for key, params in self.warnings]
+
 
 def decode_bytes(data: bytes) -> tuple:
     """Return (text, encoding name) or raise StudioError naming the encodings tried."""
@@ -162,6 +166,24 @@ def answer_columns(columns: list, taken=()) -> list:
 
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def word_list_columns(columns: list, input_column: str = None, answer_column: str = None) -> dict:
+    """{"Input": English column, "Correct": answer column or "", "candidates": every column that could
+    be the answer} of a word list — the user's choices where given (None: guess it from the names; ""
+    as the answer column: none), else guessed (English, 英単語 / 正解, 日本語, 意味)."""
+    english = input_column or guess_column(columns, "Input")
+    if answer_column is None:
+        candidates = answer_columns(columns, taken=[english])
+        return {"Input": english, "Correct": candidates[0] if candidates else "", "candidates": candidates}
+    return {"Input": english, "Correct": answer_column, "candidates": [answer_column] if answer_column else []}
+
+
+def select_word_list(table: Table, columns: dict, choosable: bool = False) -> pd.DataFrame:
+    """The rows of a word list by word_list_columns' choice: Input, and Correct when there is one
+    (choosable: as select_columns, the page offers column pickers)."""
+    mapping = {"Input": columns["Input"]} | ({"Correct": columns["Correct"]} if columns["Correct"] else {})
+    return select_columns(table, mapping, required=("Input",), choosable=choosable)
 
 
 def looks_headerless(columns: list) -> bool:

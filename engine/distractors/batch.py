@@ -2,7 +2,7 @@
 import time
 
 from engine.core import csvdata, runs
-from engine.core.messages import StudioError, text
+from engine.core.messages import StudioError
 from engine.distractors.making import check_n, make_distractors_batch
 from engine.models.loading import resolve_source
 
@@ -39,9 +39,8 @@ def distractors_csv(csv_path, out_path=None, n: int = 5, model: str = "", vector
     owned by run_owner), so the Logs tab lists it next to ordinary generation runs."""
     n = check_n(n)
     table_in = csvdata.read_table(csv_path)
-    columns = batch_columns(table_in.columns, input_column, answer_column)
-    mapping = {"Input": columns["Input"]} | ({"Correct": columns["Correct"]} if columns["Correct"] else {})
-    frame = csvdata.select_columns(table_in, mapping, required=("Input",), choosable=True)
+    columns = csvdata.word_list_columns(table_in.columns, input_column, answer_column)
+    frame = csvdata.select_word_list(table_in, columns, choosable=True)  # the page has column pickers
     if len(frame) > MAX_CSV_ROWS:
         raise StudioError("distractors.too_many_rows", rows=len(frame), limit=MAX_CSV_ROWS)
     if model:  # a model that is not there is refused before a run is recorded
@@ -63,14 +62,4 @@ def distractors_csv(csv_path, out_path=None, n: int = 5, model: str = "", vector
         run.finish("finished", metrics={"rows": len(table), "complete_rows": complete, "seconds": seconds})
     return {"run_id": run.id, "rows": len(table), "complete_rows": complete, "seconds": seconds, "table": table,
             "out": str(out_path) if out_path else None, "columns": columns,
-            "warnings": [text(key, **params) for key, params in table_in.warnings]}
-
-
-def batch_columns(columns: list, input_column: str = None, answer_column: str = None) -> dict:
-    """{"Input": English column, "Correct": answer column or "", "candidates": every column that
-    could be the answer} — the user's choices where given, else guessed from the names."""
-    english = input_column or csvdata.guess_column(columns, "Input")
-    if answer_column is None:
-        candidates = csvdata.answer_columns(columns, taken=[english])
-        return {"Input": english, "Correct": candidates[0] if candidates else "", "candidates": candidates}
-    return {"Input": english, "Correct": answer_column, "candidates": [answer_column] if answer_column else []}
+            "warnings": table_in.notes()}

@@ -2,7 +2,7 @@
 import time
 
 from engine.core import csvdata, runs
-from engine.core.messages import StudioError, text
+from engine.core.messages import StudioError
 from engine.generate import turns
 from engine.generate.generation import generate_batch, outputs_warning
 from engine.generate.settings import GenerationSettings
@@ -16,10 +16,8 @@ def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, i
     """Generate for every row of a CSV, write the table, record the run; returns a summary."""
     settings.check()
     table = csvdata.read_table(csv_path)
-    english = input_column or csvdata.guess_column(table.columns, "Input")
-    answers = csvdata.answer_columns(table.columns, taken=[english])  # a word list's 日本語 column too
-    frame = csvdata.select_columns(table, {"Input": english} | ({"Correct": answers[0]} if answers else {}),
-                                   required=("Input",))
+    # a word list's 日本語 column too: its answers go to models that read one
+    frame = csvdata.select_word_list(table, csvdata.word_list_columns(table.columns, input_column))
     if len(frame) > MAX_CSV_ROWS:
         raise StudioError("generation.too_many_inputs", rows=len(frame), limit=MAX_CSV_ROWS)
     turns.check_fits(len(frame), settings)
@@ -38,7 +36,7 @@ def generate_csv(model: str, csv_path, out_path, settings: GenerationSettings, i
         run.log(f"generated {len(frame)} rows in {seconds:.1f}s")
         run.finish("finished", metrics=metrics)
     return {"run_id": run.id, "model": model, "out": str(out_path) if out_path else None, "table": table_out,
-            "warning": outputs_warning(results), "skipped": [text(key, **params) for key, params in table.warnings],
+            "warning": outputs_warning(results), "skipped": table.notes(),
             **metrics}
 
 

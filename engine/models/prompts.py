@@ -44,7 +44,8 @@ def pick_answer(answers: list, tokenizer) -> str:
     first; written as schools write it when that spelling is among the answers (林檎 -> りんご)."""
     whole = [answer for answer in answers if len(tokenizer.tokenize(answer)) == 1]
     picked = (whole or answers or [""])[0]
-    return school_spelling(picked) if school_spelling(picked) in answers else picked
+    school = school_spelling(picked)
+    return school if school in answers else picked
 
 
 def model_input(text: str, tokenizer, correct="") -> str:

@@ -150,7 +150,7 @@ def _read_data(config, state) -> tuple:
     if not config.save_only:
         train_rows = len(frame) - validation_count(len(frame), config.validation_split)
         check_budget(len(frame), train_rows, config, state.num_processes)
-    warnings = [text(key, **params) for key, params in table.warnings]
+    warnings = table.notes()
     return frame, {"data_rows": len(frame), "data_sha256": table.sha256}, warnings
 
 

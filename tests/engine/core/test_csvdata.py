@@ -163,11 +163,11 @@ def test_a_missing_column_points_to_the_pickers_only_where_there_are_some():
 @pytest.mark.parametrize("header", ["英単語,日本語", "English,Japanese", "word,意味", "ＥＮＧＬＩＳＨ,ＪＡＰＡＮＥＳＥ",
                                     "Word,Answer", "英語,正解", "input,correct"])
 def test_a_word_list_is_read_by_the_names_a_teacher_gives_its_columns(header):
-    from engine.distractors.batch import batch_columns
+    from engine.core.csvdata import word_list_columns
 
     english, answer = header.split(",")
     table = parse_table(f"{header}\nstation,駅\n".encode("cp932"))
-    assert batch_columns(table.columns) == {"Input": english, "Correct": answer, "candidates": [answer]}
+    assert word_list_columns(table.columns) == {"Input": english, "Correct": answer, "candidates": [answer]}
 
 
 def test_an_answer_column_is_never_a_training_files_output_and_two_candidates_are_both_named():
