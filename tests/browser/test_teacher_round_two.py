@@ -12,11 +12,12 @@ from playwright.sync_api import expect
 from engine.core.messages import field_label, text
 from engine.core.paths import BUNDLED_BASE
 from tests.browser.test_teacher_items import upload_csv
-from tests.browser.test_teacher_view import LOCALES, lang, offers, open_tab, option_names, page  # noqa: F401
+from tests.browser.test_teacher_view import lang, offers, open_tab, page  # noqa: F401 - fixtures
 from tests.browser.test_train_browser import fill_number
 from tests.places import PAIRS
 
 WORDS = "station,駅\nchoose,選ぶ\nbreakfast,朝食\n"
+SERVER_WAIT = 60_000  # what a server event may take on a busy machine; expect() alone waits 5 s
 
 
 def open_batch(page, lang):
@@ -46,7 +47,7 @@ def test_the_teachers_answer_column_is_read_and_named(page, lang, tmp_path, head
     put_file(page, tmp_path, f"{header}\n{WORDS}".encode(encoding), "distractors.csv", lang)
     english, answer = header.split(",")
     picker = page.get_by_role("combobox", name=text("distractors.answer_column", lang), exact=True)
-    expect(picker).to_have_value(answer)
+    expect(picker).to_have_value(answer, timeout=SERVER_WAIT)
     page.get_by_role("button", name=text("distractors.run_csv", lang), exact=True).click()
     page.get_by_text(text("distractors.columns_used", lang, input=english, answer=answer)).wait_for(timeout=120_000)
     grid = batch_grid(page, lang)
@@ -75,7 +76,7 @@ def test_input_and_correct_columns_train_as_mapped(page, lang, tmp_path):  # ite
     rows = PAIRS.read_text(encoding="utf-8").splitlines()[1:]
     upload_csv(page, "Input,Correct\n" + "\n".join(rows) + "\n", tmp_path)
     output = page.get_by_role("combobox", name=text("train.output_column", lang), exact=True)
-    expect(output).to_have_value("Correct")
+    expect(output).to_have_value("Correct", timeout=SERVER_WAIT)
     page.get_by_label(text("train.name", lang)).fill(f"correct-{lang}")
     page.get_by_text(text("train.hyperparameters", lang), exact=True).click()
     for label, value in (("train.max_steps", "2"), ("train.batch_size", "4")):
@@ -89,9 +90,9 @@ def test_a_file_called_unusable_cannot_be_started(page, lang, tmp_path):  # item
     start = page.get_by_role("button", name=text("train.start", lang), exact=True)
     upload_csv(page, "Input\ndog\ncat\n", tmp_path, name="bad.csv")  # one column: nothing to learn to write
     page.get_by_text(text("csv.missing_column_choose", lang, role="Output", columns="Input")).first.wait_for()
-    expect(start).to_be_disabled()
+    expect(start).to_be_disabled(timeout=SERVER_WAIT)
     page.get_by_role("button", name=text("train.use_sample", lang), exact=True).click()  # a usable file
-    expect(start).to_be_enabled()
+    expect(start).to_be_enabled(timeout=SERVER_WAIT)
 
 
 def test_a_new_file_takes_the_last_files_results_away_and_a_headerless_one_is_named(page, lang, tmp_path):  # item 5
@@ -103,7 +104,7 @@ def test_a_new_file_takes_the_last_files_results_away_and_a_headerless_one_is_na
     put_file(page, tmp_path, "station,駅\nchoose,選ぶ\n".encode(), "distractors.csv", lang, name="no-header.csv")
     message = text("csv.no_header", lang, first="station, 駅")
     page.get_by_text(message).first.wait_for()
-    expect(grid.get_by_role("gridcell", name="breakfast", exact=True)).to_have_count(0)
+    expect(grid.get_by_role("gridcell", name="breakfast", exact=True)).to_have_count(0, timeout=SERVER_WAIT)
     page.get_by_role("button", name=text("distractors.run_csv", lang), exact=True).click()
     page.locator(".toast-body", has_text=message[:12]).first.wait_for()
     body = page.locator("body").inner_text()
@@ -168,21 +169,22 @@ def test_lists_catch_up_when_their_tab_opens_and_try_starts_on_the_bundled_model
     open_tab(page, lang, "logs")  # listed as running
     grid = page.get_by_role("grid", name=text("logs.runs", lang))
     running = text("logs.status_running", lang)
-    expect(grid.get_by_role("gridcell", name=running, exact=True).first).to_be_visible()
+    expect(grid.get_by_role("gridcell", name=running, exact=True).first).to_be_visible(timeout=SERVER_WAIT)
     run.finish("finished")
     # Another browser's training: this page hears of it when a tab opens, without a reload.
     name = f"elsewhere-{lang}"
     train(TrainConfig(csv=str(PAIRS), name=name, base="scratch", size="tiny", max_steps=1, batch_size=4))
     open_tab(page, lang, "try")
     assert offers(page, text("try.model", lang), name)
-    expect(page.get_by_role("combobox", name=text("try.model", lang), exact=True)).to_have_value(BUNDLED_BASE)
+    model_box = page.get_by_role("combobox", name=text("try.model", lang), exact=True)
+    expect(model_box).to_have_value(BUNDLED_BASE, timeout=SERVER_WAIT)
     open_tab(page, lang, "catalog")
     page.get_by_role("combobox", name=text("catalog.filter_organisation", lang), exact=True).click()
     page.get_by_role("option", name=text("catalog.org_mine", lang), exact=True).click()
     page.get_by_role("gridcell", name=name, exact=True).first.wait_for()
     open_tab(page, lang, "logs")
     row = grid.get_by_role("row").filter(has_text=f"still-running-{lang}").first
-    expect(row).not_to_contain_text(running)
+    expect(row).not_to_contain_text(running, timeout=SERVER_WAIT)
 
 
 def test_no_key_and_no_other_language_on_the_page(page, lang):  # item 10
@@ -201,7 +203,8 @@ def test_no_key_and_no_other_language_on_the_page(page, lang):  # item 10
     if lang == "en":  # an English page's lists are joined with commas, not 、
         assert not any("、" in n for n in notes if text("distractors.note_sources", "en")[:10] in n)
     open_tab(page, lang, "guide")
-    assert "grad_norm は" not in page.locator("body").inner_text() and "ログの eval_loss" not in page.locator("body").inner_text()
+    guide = page.locator("body").inner_text()
+    assert "grad_norm は" not in guide and "ログの eval_loss" not in guide
     if lang == "en":  # no table of any tab is headed in Japanese before its first result
         headers = page.locator("[role=columnheader]").all_text_contents()
         assert not any(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", h) for h in headers), headers
